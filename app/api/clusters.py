@@ -1,0 +1,100 @@
+"""Cluster routes: one story with its members, and the list of stories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_app_settings, get_session
+from app.api.schemas import ClusterDetail, ClusterList, ClusterSummary, MemberOut
+from app.config import Settings
+from app.errors import InvalidInput
+from app.services import query
+from app.store.models import Article, Cluster
+
+router = APIRouter(tags=["clusters"])
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def _cursor(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise InvalidInput("cursor is not one this service handed out")
+    return int(value)
+
+
+def _limit(limit: int, settings: Settings) -> int:
+    if not 1 <= limit <= settings.page_size_max:
+        raise InvalidInput(f"limit must be between 1 and {settings.page_size_max}")
+    return limit
+
+
+def _summary(cluster: Cluster) -> ClusterSummary:
+    return ClusterSummary(
+        id=cluster.id,
+        size=cluster.size,
+        first_published=cluster.first_published,
+        last_published=cluster.last_published,
+        created_at=cluster.created_at,
+        updated_at=cluster.updated_at,
+    )
+
+
+def _member(article: Article, ids_of_roots: dict[int, str]) -> MemberOut:
+    return MemberOut(
+        id=article.id,
+        title=article.title,
+        url=article.url,
+        source=article.source,
+        published_at=article.published_at,
+        duplicate_of=ids_of_roots.get(article.duplicate_of_pk) if article.duplicate_of_pk else None,
+    )
+
+
+@router.get("/clusters/{cluster_id}", response_model=ClusterDetail)
+def get_cluster(
+    cluster_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> ClusterDetail:
+    view = query.get_cluster(session, cluster_id, _cursor(cursor), _limit(limit, settings))
+    roots = query.article_ids(session, [m.duplicate_of_pk for m in view.members])
+    return ClusterDetail(
+        **_summary(view.cluster).model_dump(),
+        requested_id=view.requested_id,
+        representative=_member(view.representative, roots) if view.representative else None,
+        members=[_member(m, roots) for m in view.members],
+        next_cursor=str(view.next_cursor) if view.next_cursor is not None else None,
+    )
+
+
+@router.get("/clusters", response_model=ClusterList)
+def list_clusters(
+    session: SessionDep,
+    settings: SettingsDep,
+    updated_since: datetime | None = None,
+    min_size: Annotated[int, Query(ge=1)] = 1,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> ClusterList:
+    if updated_since is not None and updated_since.tzinfo is not None:
+        updated_since = updated_since.astimezone(UTC).replace(tzinfo=None)
+    clusters, next_cursor = query.list_clusters(
+        session,
+        updated_since=updated_since,
+        min_size=min_size,
+        after_id=_cursor(cursor),
+        limit=_limit(limit, settings),
+    )
+    return ClusterList(
+        clusters=[_summary(c) for c in clusters],
+        next_cursor=str(next_cursor) if next_cursor is not None else None,
+    )

@@ -1,0 +1,39 @@
+"""Liveness, readiness (database reachable, schema at the newest migration), metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_session
+from app.errors import NotReady
+from app.store import migrate, repo
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) -> dict:
+    try:
+        repo.ping(session)
+        current = migrate.current_revision(request.app.state.engine)
+    except SQLAlchemyError as exc:
+        raise NotReady(f"database unreachable: {type(exc).__name__}") from exc
+    head = migrate.head_revision(request.app.state.settings.database_url)
+    if current != head:
+        raise NotReady(f"schema at {current}, code expects {head}: run 'story-clusters migrate'")
+    return {"status": "ready", "revision": current}
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

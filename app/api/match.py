@@ -1,0 +1,25 @@
+"""POST /match: which story would this text join; writes nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_app_settings, get_session
+from app.api.schemas import MatchBody, MatchOut
+from app.config import Settings
+from app.services import query
+
+router = APIRouter(tags=["match"])
+
+
+@router.post("/match", response_model=MatchOut)
+def match(
+    body: MatchBody,
+    session: Annotated[Session, Depends(get_session)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> MatchOut:
+    result = query.match(session, body.to_input(), settings.clustering(), settings.max_text_chars)
+    return MatchOut(**result.__dict__)

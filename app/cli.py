@@ -1,0 +1,175 @@
+"""story-clusters: serve, migrate, seed, ingest (bulk) and eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from app.config import Settings, get_settings
+from app.errors import AppError
+
+
+def _settings(overrides: list[str] | None = None) -> Settings:
+    if not overrides:
+        return get_settings()
+    values = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set takes KEY=VALUE, got {item!r}")
+        values[key.strip()] = value.strip()
+    return Settings(**values)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.store import migrate
+
+    url = get_settings().database_url
+    if args.downgrade:
+        migrate.downgrade(url, args.downgrade)
+    else:
+        migrate.upgrade(url, args.revision)
+    print(f"migrated {url} to {args.downgrade or args.revision}")
+    return 0
+
+
+def cmd_seed(_args: argparse.Namespace) -> int:
+    for line in load_seeds(get_settings()):
+        print(line)
+    return 0
+
+
+def load_seeds(settings: Settings) -> list[str]:
+    from app.db import make_engine, make_sessionmaker
+    from app.services import ingest
+    from app.store import migrate
+    from seeds.loader import seed_articles
+
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    lines = []
+    for article in seed_articles():
+        with sessions() as session:
+            result = ingest.ingest(session, article, settings.clustering(), settings.max_text_chars)
+        lines.append(f"seed {result.id}: cluster {result.cluster_id}")
+    engine.dispose()
+    return lines
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.store import migrate
+
+    settings = get_settings()
+    if settings.should_auto_migrate():
+        migrate.upgrade(settings.database_url)
+    if args.seed:
+        for line in load_seeds(settings):
+            print(line, file=sys.stderr)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.db import make_engine, make_sessionmaker
+    from app.evaluation import load_records, record_to_article
+    from app.services import ingest
+    from app.store import migrate
+
+    settings = get_settings()
+    if settings.should_auto_migrate():
+        migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    created = repeated = failed = 0
+    for record in tqdm(load_records(Path(args.file), {}), unit="article", disable=args.quiet):
+        try:
+            with sessions() as session:
+                result = ingest.ingest(
+                    session, record_to_article(record), settings.clustering(), settings.max_text_chars
+                )
+            created += result.created
+            repeated += not result.created
+        except (AppError, KeyError, ValueError) as exc:
+            failed += 1
+            print(f"{record.get('id')}: {exc}", file=sys.stderr)
+    engine.dispose()
+    print(f"created {created}, already present {repeated}, failed {failed}")
+    return 1 if failed else 0
+
+
+def _filters(items: list[str]) -> dict[str, set[str]]:
+    filters: dict[str, set[str]] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--filter takes KEY=VALUE[,VALUE], got {item!r}")
+        filters.setdefault(key, set()).update(value.split(","))
+    return filters
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from app.evaluation import evaluate, format_report, load_records
+
+    records = load_records(Path(args.file), _filters(args.filter))
+    if not records:
+        print("no records matched", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = [*(args.set or []), f"database_url=sqlite:///{tmp}/eval.db"]
+        if args.database_url:
+            overrides[-1] = f"database_url={args.database_url}"
+        report = evaluate(records, _settings(overrides))
+    name = Path(args.file).name + (f" [{' '.join(args.filter)}]" if args.filter else "")
+    print(json.dumps(report.as_dict()) if args.json else format_report(name, report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="story-clusters", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--seed", action="store_true", help="load the seed articles first")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply migrations (or --downgrade REV)")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REV")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = commands.add_parser("seed", help="ingest the two seed articles")
+    seed.set_defaults(func=cmd_seed)
+
+    ingest = commands.add_parser("ingest", help="bulk-ingest a JSONL file with a progress bar")
+    ingest.add_argument("file")
+    ingest.add_argument("--quiet", action="store_true")
+    ingest.set_defaults(func=cmd_ingest)
+
+    evaluate = commands.add_parser("eval", help="cluster a labeled JSONL set and score it")
+    evaluate.add_argument("file")
+    evaluate.add_argument("--filter", action="append", metavar="KEY=VALUE[,VALUE]")
+    evaluate.add_argument("--set", action="append", metavar="SETTING=VALUE")
+    evaluate.add_argument("--database-url", help="default: a fresh temporary SQLite file")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Verify candidates and decide: which copies an article is, which story it joins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.clustering.config import ClusteringConfig
+from app.clustering.score import cosine, weigh
+from app.lsh.signatures import estimated_jaccard
+
+
+@dataclass(frozen=True)
+class DupCandidate:
+    pk: int
+    signature: np.ndarray
+    root_pk: int  # the earliest article of its copy group
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    pk: int
+    root_pk: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ClusterCandidate:
+    cluster_id: int
+    centroid: Mapping[str, float]
+    lsh_hits: int
+
+
+@dataclass(frozen=True)
+class ClusterScore:
+    cluster_id: int
+    score: float
+    lsh_hits: int
+
+
+@dataclass
+class StoryDecision:
+    join: int | None  # None: start a new cluster
+    merge: list[int] = field(default_factory=list)
+    scores: list[ClusterScore] = field(default_factory=list)
+
+
+def near_duplicates(
+    signature: np.ndarray, candidates: Sequence[DupCandidate], threshold: float
+) -> list[NearDuplicate]:
+    """Candidates whose estimated Jaccard of copy shingles reaches the threshold,
+    most similar first (earliest first among equals)."""
+    found = [
+        NearDuplicate(c.pk, c.root_pk, estimated_jaccard(signature, c.signature))
+        for c in candidates
+    ]
+    kept = [d for d in found if d.similarity >= threshold]
+    return sorted(kept, key=lambda d: (-d.similarity, d.pk))
+
+
+def score_clusters(
+    terms: Mapping[str, float],
+    candidates: Sequence[ClusterCandidate],
+    idf_of: Callable[[str], float],
+) -> list[ClusterScore]:
+    article = weigh(terms, idf_of)
+    scores = [
+        ClusterScore(c.cluster_id, cosine(article, weigh(c.centroid, idf_of)), c.lsh_hits)
+        for c in candidates
+    ]
+    return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
+
+
+def decide_story(scores: Sequence[ClusterScore], config: ClusteringConfig) -> StoryDecision:
+    """Join the best cluster at or above the join threshold; clusters that also reach
+    the (higher) merge threshold are the same story and merge into it."""
+    if not scores or scores[0].score < config.join_threshold:
+        return StoryDecision(join=None, scores=list(scores))
+    best = scores[0]
+    merge = [s.cluster_id for s in scores[1:] if s.score >= config.merge_threshold]
+    return StoryDecision(join=best.cluster_id, merge=merge, scores=list(scores))

@@ -1,0 +1,26 @@
+"""Parameters of the pure algorithm, independent of how they are configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ClusteringConfig:
+    dup_num_perm: int = 128
+    dup_shingle_size: int = 3
+    dup_threshold: float = 0.5
+    dup_lsh_threshold: float = 0.4
+    story_num_perm: int = 256
+    story_lsh_threshold: float = 0.1
+    minhash_seed: int = 1
+    bucket_cap: int = 40
+    candidate_clusters: int = 12
+    join_threshold: float = 0.30
+    merge_threshold: float = 0.55
+    title_weight: float = 2.0
+    capital_weight: float = 3.0
+    prior_docs: float = 30.0
+    time_window_days: float = 0.0
+    centroid_terms: int = 300
+    boilerplate_repeats: int = 2

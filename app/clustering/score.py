@@ -1,0 +1,59 @@
+"""TF-IDF cosine between an article and a cluster, with a frequency prior for cold starts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+Vector = Mapping[str, float]
+
+
+def idf(df: float, n_docs: float, prior_share: float, prior_docs: float) -> float:
+    """Smoothed IDF: the counted frequencies, plus ``prior_docs`` pseudo-articles whose
+    document frequency follows the language's background prior."""
+    return max(0.0, math.log((1.0 + n_docs + prior_docs) / (1.0 + df + prior_docs * prior_share)))
+
+
+def norm(vector: Vector) -> float:
+    return math.sqrt(sum(v * v for v in vector.values()))
+
+
+def unit(vector: Vector) -> dict[str, float]:
+    length = norm(vector)
+    return {t: v / length for t, v in vector.items()} if length else {}
+
+
+def weigh(vector: Vector, idf_of: Callable[[str], float]) -> dict[str, float]:
+    return {t: v * idf_of(t) for t, v in vector.items()}
+
+
+def cosine(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(t, 0.0) for t, v in a.items())
+    denominator = norm(a) * norm(b)
+    return dot / denominator if denominator else 0.0
+
+
+def add_to_centroid(centroid: Mapping[str, float], member: Vector, sign: float = 1.0) -> dict:
+    """Centroids are sums of unit member vectors (before IDF), so long articles do not
+    outweigh short ones."""
+    merged = dict(centroid)
+    for term, value in unit(member).items():
+        merged[term] = merged.get(term, 0.0) + sign * value
+        if merged[term] <= 1e-9:
+            del merged[term]
+    return merged
+
+
+def truncate(vector: Mapping[str, float], keep: int) -> dict[str, float]:
+    if len(vector) <= keep:
+        return dict(vector)
+    top = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[:keep]
+    return dict(top)
+
+
+def shared_terms(a: Vector, b: Vector, top: int) -> list[tuple[str, float]]:
+    """Terms both vectors hold, by their contribution to the dot product."""
+    contributions = {t: v * b[t] for t, v in a.items() if t in b}
+    return sorted(contributions.items(), key=lambda item: -item[1])[:top]

@@ -1,0 +1,156 @@
+"""From a client's article to features, signatures and band keys (no writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from app.clustering.config import ClusteringConfig
+from app.errors import InvalidInput
+from app.lsh.bands import posting_keys
+from app.lsh.params import optimal_bands
+from app.lsh.signatures import signature
+from app.store import repo
+from app.text.boilerplate import boilerplate_lines, line_fingerprint
+from app.text.features import Features, StoryWeights, build_features
+from app.text.html import extract_html
+from app.text.language import detect_language, normalise_lang
+from app.text.normalise import normalise_text, split_lines
+
+
+@dataclass(frozen=True)
+class ArticleIn:
+    id: str | None = None
+    title: str | None = None
+    text: str | None = None
+    html: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None  # naive UTC
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    article_id: str
+    title: str | None
+    body: str
+    lines: list[str]
+    lang: str
+    source_key: str | None
+    content_hash: str
+    article: ArticleIn
+
+
+@dataclass(frozen=True)
+class Analysis:
+    prepared: Prepared
+    features: Features
+    line_hashes: list[int]
+    dropped_lines: list[int]
+    dup_signature: np.ndarray
+    story_signature: np.ndarray
+    dup_keys: list[int]
+    story_keys: list[int]
+
+
+def content_hash(article: ArticleIn) -> str:
+    """What makes two submissions under one id "the same content"."""
+    fields = {
+        "title": article.title,
+        "text": article.text,
+        "html": article.html,
+        "url": article.url,
+        "source": article.source,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "lang": article.lang,
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def source_key(article: ArticleIn) -> str | None:
+    """Boilerplate is learnt per source: the given source, else the URL's host."""
+    if article.source and article.source.strip():
+        return article.source.strip().casefold()[:255]
+    if article.url:
+        host = urlsplit(article.url).hostname or ""
+        return host.removeprefix("www.")[:255] or None
+    return None
+
+
+def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
+    """Validate and normalise; raises InvalidInput for text nobody can cluster."""
+    title = normalise_text(article.title) if article.title else None
+    if article.html is not None:
+        extracted = extract_html(article.html, article.url)
+        raw, title = extracted.text, title or extracted.title
+    else:
+        raw = article.text or ""
+    if len(raw) > max_text_chars:
+        raise InvalidInput(f"text is longer than {max_text_chars} characters")
+    body = normalise_text(raw)
+    if not body:
+        what = "html has no extractable main text" if article.html is not None else "text is empty"
+        raise InvalidInput(what)
+    lang = normalise_lang(article.lang) or detect_language(f"{title or ''}\n{body}")
+    return Prepared(
+        article_id=article.id or uuid.uuid4().hex,
+        title=title or None,
+        body=body,
+        lines=split_lines(body),
+        lang=lang,
+        source_key=source_key(article),
+        content_hash=content_hash(article),
+        article=article,
+    )
+
+
+def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> Analysis:
+    weights = StoryWeights(config.title_weight, config.capital_weight)
+    line_hashes = [line_fingerprint(line) for line in prepared.lines]
+    seen = (
+        repo.source_line_counts(session, prepared.source_key, line_hashes)
+        if prepared.source_key
+        else {}
+    )
+    dropped = boilerplate_lines(prepared.lines, seen, config.boilerplate_repeats)
+    kept = "\n".join(line for i, line in enumerate(prepared.lines) if i not in dropped)
+    features = build_features(
+        prepared.title, kept, prepared.lang, config.dup_shingle_size, weights
+    )
+    if not features.story_terms and dropped:  # boilerplate took every usable word: keep it all
+        dropped = set()
+        features = build_features(
+            prepared.title, prepared.body, prepared.lang, config.dup_shingle_size, weights
+        )
+    if not features.story_terms:
+        raise InvalidInput("text has no usable words (only numbers, stopwords or symbols)")
+    dup_sig = signature(features.dup_shingles, config.dup_num_perm, config.minhash_seed)
+    story_sig = signature(
+        (term.encode() for term in features.story_terms), config.story_num_perm, config.minhash_seed
+    )
+    return Analysis(
+        prepared=prepared,
+        features=features,
+        line_hashes=line_hashes,
+        dropped_lines=sorted(dropped),
+        dup_signature=dup_sig,
+        story_signature=story_sig,
+        dup_keys=posting_keys(dup_sig, *dup_bands(config)),
+        story_keys=posting_keys(story_sig, *story_bands(config)),
+    )
+
+
+def dup_bands(config: ClusteringConfig) -> tuple[int, int]:
+    return optimal_bands(config.dup_lsh_threshold, config.dup_num_perm)
+
+
+def story_bands(config: ClusteringConfig) -> tuple[int, int]:
+    return optimal_bands(config.story_lsh_threshold, config.story_num_perm)

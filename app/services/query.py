@@ -1,0 +1,130 @@
+"""Read paths: articles, clusters, match (never writes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.clustering.config import ClusteringConfig
+from app.errors import NotFound
+from app.services.analysis import ArticleIn, analyse, prepare
+from app.services.ingest import IngestResult, describe
+from app.services.planning import plan
+from app.store import repo
+from app.store.models import Article, Cluster
+
+
+@dataclass
+class ArticleView:
+    result: IngestResult
+    article: Article
+    copies: list[str]
+
+
+@dataclass
+class ClusterView:
+    cluster: Cluster
+    requested_id: int
+    representative: Article | None
+    members: list[Article]
+    next_cursor: int | None
+    first_published: datetime | None
+    last_published: datetime | None
+
+
+def get_article(session: Session, article_id: str) -> ArticleView:
+    with session.begin():
+        article = repo.article_by_id(session, article_id)
+        if article is None:
+            raise NotFound(f"no article {article_id!r}")
+        copies = [c.id for c in repo.copies_of(session, article.pk)]
+        return ArticleView(describe(session, article, created=False), article, copies)
+
+
+def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: int) -> ClusterView:
+    with session.begin():
+        resolved = repo.resolve_cluster_id(session, cluster_id)
+        cluster = repo.get_cluster(session, resolved) if resolved is not None else None
+        if cluster is None or cluster.size <= 0:
+            raise NotFound(f"no cluster {cluster_id}")
+        members = repo.cluster_members(session, cluster.id, after_pk, limit + 1)
+        more = len(members) > limit
+        members = members[:limit]
+        return ClusterView(
+            cluster=cluster,
+            requested_id=cluster_id,
+            representative=repo.first_member(session, cluster.id),
+            members=members,
+            next_cursor=members[-1].pk if more else None,
+            first_published=cluster.first_published,
+            last_published=cluster.last_published,
+        )
+
+
+def list_clusters(
+    session: Session,
+    *,
+    updated_since: datetime | None,
+    min_size: int,
+    after_id: int | None,
+    limit: int,
+) -> tuple[list[Cluster], int | None]:
+    with session.begin():
+        clusters = repo.list_clusters(
+            session,
+            updated_since=updated_since,
+            min_size=min_size,
+            after_id=after_id,
+            limit=limit + 1,
+        )
+    more = len(clusters) > limit
+    clusters = clusters[:limit]
+    return clusters, (clusters[-1].id if more else None)
+
+
+@dataclass
+class MatchResult:
+    cluster_id: int | None
+    duplicate_of: str | None
+    near_duplicates: list[dict]
+    candidates: list[dict]
+    lang: str
+    threshold: float
+
+
+def match(
+    session: Session, article: ArticleIn, config: ClusteringConfig, max_text_chars: int
+) -> MatchResult:
+    """Which cluster the text would join; its transaction is always rolled back."""
+    prepared = prepare(article, max_text_chars)
+    try:
+        analysis = analyse(session, prepared, config)
+        decided = plan(session, analysis, config)
+        ids = repo.ids_by_pks(
+            session, [d.pk for d in decided.near_duplicates] + [decided.duplicate_of_pk or 0]
+        )
+    finally:
+        session.rollback()
+    result = MatchResult(
+        cluster_id=decided.cluster_id,
+        duplicate_of=ids.get(decided.duplicate_of_pk) if decided.duplicate_of_pk else None,
+        near_duplicates=[
+            {"id": ids[d.pk], "similarity": round(d.similarity, 4)}
+            for d in decided.near_duplicates
+            if d.pk in ids
+        ],
+        candidates=[
+            {"cluster_id": s.cluster_id, "score": round(s.score, 4), "lsh_hits": s.lsh_hits}
+            for s in decided.scores
+        ],
+        lang=prepared.lang,
+        threshold=config.join_threshold,
+    )
+    return result
+
+
+def article_ids(session: Session, pks: list[int | None]) -> dict[int, str]:
+    with session.begin():
+        return repo.ids_by_pks(session, [pk for pk in pks if pk is not None])

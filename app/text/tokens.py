@@ -1,0 +1,74 @@
+"""Word tokens, stopwords and Snowball stemming for every language the libraries know."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"[.!?:;\"„“”»«]\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    surface: str
+    sentence_start: bool
+
+    @property
+    def lower(self) -> str:
+        return self.surface.casefold()
+
+    @property
+    def is_number(self) -> bool:
+        return self.surface[0].isdigit()
+
+    @property
+    def capitalised(self) -> bool:
+        return self.surface[0].isupper()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Letter runs and numbers; hyphens and apostrophes split words ("Jong-un" = "Jong Un")."""
+    tokens: list[Token] = []
+    for line in text.split("\n"):
+        first, last_end = True, 0
+        for match in _TOKEN.finditer(line):
+            gap = line[last_end : match.start()]
+            tokens.append(Token(match.group(), first or bool(_SENTENCE_END.search(gap))))
+            first, last_end = False, match.end()
+    return tokens
+
+
+def words(text: str) -> list[str]:
+    """Case-folded tokens, stopwords and numbers kept: the material of copy shingles."""
+    return [m.group().casefold() for m in _TOKEN.finditer(text)]
+
+
+@lru_cache(maxsize=64)
+def stopwords(lang: str) -> frozenset[str]:
+    import stopwordsiso
+
+    if not stopwordsiso.has_lang(lang):
+        return frozenset()
+    return frozenset(word.casefold() for word in stopwordsiso.stopwords(lang))
+
+
+@lru_cache(maxsize=64)
+def _stemmer(lang: str):
+    import Stemmer
+
+    try:
+        return Stemmer.Stemmer(lang)
+    except (KeyError, ValueError):
+        return None
+
+
+def stem_words(lang: str, lowered: list[str]) -> list[str]:
+    """Snowball stems where the language has a stemmer; the words themselves otherwise."""
+    stemmer = _stemmer(lang)
+    return stemmer.stemWords(lowered) if stemmer is not None else list(lowered)
+
+
+def has_stemmer(lang: str) -> bool:
+    return _stemmer(lang) is not None

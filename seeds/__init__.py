@@ -1,0 +1,1 @@
+"""The two articles the product was conceived from, and a loader."""
