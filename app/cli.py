@@ -93,7 +93,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         try:
             with sessions() as session:
                 result = ingest.ingest(
-                    session, record_to_article(record), settings.clustering(), settings.max_text_chars
+                    session,
+                    record_to_article(record),
+                    settings.clustering(),
+                    settings.max_text_chars,
                 )
             created += result.created
             repeated += not result.created

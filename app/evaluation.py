@@ -133,7 +133,9 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         by_gold[gold[article_id]].append(article_id)
     pairs = [pair for members in by_gold.values() for pair in combinations(members, 2)]
     found = sum(
-        1 for a, b in pairs if (a in candidates[b] if position[a] < position[b] else b in candidates[a])
+        1
+        for a, b in pairs
+        if (a in candidates[b] if position[a] < position[b] else b in candidates[a])
     )
     marked_copy = sum(1 for a, b in pairs if roots[a] == roots[b])
     sizes = defaultdict(int)

@@ -21,7 +21,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         active = settings or get_settings()
         if active.should_auto_migrate():
             migrate.upgrade(active.database_url)
-        engine = make_engine(active.database_url, sqlite_busy_timeout_s=active.sqlite_busy_timeout_s)
+        engine = make_engine(
+            active.database_url, sqlite_busy_timeout_s=active.sqlite_busy_timeout_s
+        )
         app.state.settings = active
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

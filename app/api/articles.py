@@ -73,7 +73,9 @@ def post_batch(body: BatchBody, session: SessionDep, settings: SettingsDep) -> B
             detail = validation_detail(exc)
             items.append(BatchItem(index=index, status=422, error=_error("InvalidInput", detail)))
         except AppError as exc:
-            items.append(BatchItem(index=index, status=exc.status, error=_error(exc.kind, exc.message)))
+            items.append(
+                BatchItem(index=index, status=exc.status, error=_error(exc.kind, exc.message))
+            )
     return BatchResult(items=items)
 
 

@@ -32,6 +32,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not decode the body (e.g. invalid UTF-8)
+            return error_response(422, "InvalidInput", "request body is not valid UTF-8 JSON")
         kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
         return error_response(exc.status_code, kind, str(exc.detail))
 

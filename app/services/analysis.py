@@ -122,9 +122,7 @@ def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> A
     )
     dropped = boilerplate_lines(prepared.lines, seen, config.boilerplate_repeats)
     kept = "\n".join(line for i, line in enumerate(prepared.lines) if i not in dropped)
-    features = build_features(
-        prepared.title, kept, prepared.lang, config.dup_shingle_size, weights
-    )
+    features = build_features(prepared.title, kept, prepared.lang, config.dup_shingle_size, weights)
     if not features.story_terms and dropped:  # boilerplate took every usable word: keep it all
         dropped = set()
         features = build_features(

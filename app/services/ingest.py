@@ -140,13 +140,17 @@ def _assign_cluster(
     if decided.cluster_id is None:
         cluster = repo.add_cluster(
             session,
-            Cluster(size=0, centroid={}, lang=analysis.prepared.lang, created_at=now, updated_at=now),
+            Cluster(
+                size=0, centroid={}, lang=analysis.prepared.lang, created_at=now, updated_at=now
+            ),
         )
     else:
         cluster = repo.get_cluster(session, decided.cluster_id)
         for absorbed_id in decided.merge:
             cluster = _merge(session, cluster, repo.get_cluster(session, absorbed_id), config)
-    _add_member(cluster, analysis.features.story_terms, analysis.prepared.article.published_at, config)
+    _add_member(
+        cluster, analysis.features.story_terms, analysis.prepared.article.published_at, config
+    )
     cluster.updated_at = now
     return cluster
 

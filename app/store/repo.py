@@ -105,7 +105,9 @@ def articles_by_pks(session: Session, pks: Iterable[int]) -> dict[int, Article]:
 def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for chunk in _chunks(sorted(set(pks))):
-        found.update(session.execute(select(Article.pk, Article.id).where(Article.pk.in_(chunk))).all())
+        found.update(
+            session.execute(select(Article.pk, Article.id).where(Article.pk.in_(chunk))).all()
+        )
     return found
 
 
@@ -205,7 +207,9 @@ def list_clusters(
     after_id: int | None,
     limit: int,
 ) -> list[Cluster]:
-    statement = select(Cluster).where(Cluster.merged_into.is_(None), Cluster.size >= max(1, min_size))
+    statement = select(Cluster).where(
+        Cluster.merged_into.is_(None), Cluster.size >= max(1, min_size)
+    )
     if updated_since is not None:
         statement = statement.where(Cluster.updated_at >= updated_since)
     if after_id is not None:
@@ -214,8 +218,10 @@ def list_clusters(
 
 
 def count_clusters(session: Session) -> int:
-    statement = select(func.count()).select_from(Cluster).where(
-        Cluster.merged_into.is_(None), Cluster.size > 0
+    statement = (
+        select(func.count())
+        .select_from(Cluster)
+        .where(Cluster.merged_into.is_(None), Cluster.size > 0)
     )
     return session.execute(statement).scalar_one()
 

@@ -22,7 +22,9 @@ def boilerplate_lines(
 ) -> set[int]:
     """Indexes of lines seen in at least ``min_repeats`` earlier articles of the source."""
     dropped = {
-        i for i, line in enumerate(lines) if seen_counts.get(line_fingerprint(line), 0) >= min_repeats
+        i
+        for i, line in enumerate(lines)
+        if seen_counts.get(line_fingerprint(line), 0) >= min_repeats
     }
     total = sum(len(line) for line in lines) or 1
     if sum(len(lines[i]) for i in dropped) > MAX_DROPPED_SHARE * total:

@@ -47,11 +47,12 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=64)
 def stopwords(lang: str) -> frozenset[str]:
+    """The language's list; for a language nobody lists (or "und"), every list at once:
+    a word that is a stopword somewhere is a poor story term in unknown text."""
     import stopwordsiso
 
-    if not stopwordsiso.has_lang(lang):
-        return frozenset()
-    return frozenset(word.casefold() for word in stopwordsiso.stopwords(lang))
+    langs = [lang] if stopwordsiso.has_lang(lang) else sorted(stopwordsiso.langs())
+    return frozenset(word.casefold() for code in langs for word in stopwordsiso.stopwords(code))
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,92 @@
+"""The LSH index lives in SQL; concurrent writers lose nothing and split no story."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from app.services import ingest
+from app.services.analysis import ArticleIn, analyse, dup_bands, prepare, story_bands
+from app.store import repo
+from app.store.models import DUP_INDEX, STORY_INDEX
+from seeds.loader import seed_articles
+from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION, GERMAN_FLOOD
+
+
+def test_postings_are_rows_one_per_band(settings, sessions):
+    config = settings.clustering()
+    with sessions() as session:
+        result = ingest.ingest(session, ArticleIn(id="b", text=ENGLISH_BRIDGE), config, 10**6)
+    with sessions() as session:
+        rows = session.execute(
+            text(
+                "SELECT lsh_index, COUNT(*) FROM lsh_postings"
+                " WHERE article_pk = :pk GROUP BY lsh_index"
+            ),
+            {"pk": result.pk},
+        ).all()
+    counts = dict(rows)
+    assert counts[DUP_INDEX] == dup_bands(config)[0]
+    assert counts[STORY_INDEX] == story_bands(config)[0]
+
+
+def test_probe_finds_the_article_through_sql(settings, sessions):
+    config = settings.clustering()
+    with sessions() as session:
+        stored = ingest.ingest(session, ArticleIn(id="b", text=ENGLISH_BRIDGE), config, 10**6)
+    with sessions() as session:
+        analysis = analyse(session, prepare(ArticleIn(text=ENGLISH_BRIDGE), 10**6), config)
+        hits = repo.SqlBucketStore(session).probe(DUP_INDEX, analysis.dup_keys, bucket_cap=5)
+    assert hits == {stored.pk: len(set(analysis.dup_keys))}
+
+
+def test_bucket_cap_bounds_the_probe(settings, sessions):
+    config = settings.clustering()
+    with sessions() as session:
+        for i in range(5):
+            text_i = ENGLISH_ELECTION + f"\nCorrection number {i} appended."
+            ingest.ingest(session, ArticleIn(id=f"e{i}", text=text_i), config, 10**6)
+    with sessions() as session:
+        analysis = analyse(session, prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
+        store = repo.SqlBucketStore(session)
+        assert len(store.probe(STORY_INDEX, analysis.story_keys, bucket_cap=10)) == 5
+        capped = store.probe(STORY_INDEX, analysis.story_keys, bucket_cap=2)
+    assert len(capped) == 2  # only the newest two of each bucket
+
+
+def test_concurrent_reports_of_one_event_share_a_cluster(settings, sessions):
+    config = settings.clustering()
+    articles = seed_articles() + [
+        ArticleIn(id=f"flood-{i}", text=GERMAN_FLOOD + f"\nStand {i}.") for i in range(4)
+    ]
+
+    def post(article):
+        with sessions() as session:
+            return ingest.ingest(session, article, config, 10**6)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = {r.id: r for r in pool.map(post, articles)}
+    with sessions() as session:
+        final = {a.id: repo.article_by_id(session, a.id).cluster_id for a in articles}
+        posting_articles = session.execute(
+            text("SELECT COUNT(DISTINCT article_pk) FROM lsh_postings")
+        ).scalar_one()
+    assert len(results) == len(articles) == posting_articles
+    assert final["reuters-summit-2018-05"] == final["taz-summit-2018-05"]
+    assert len({final[f"flood-{i}"] for i in range(4)}) == 1
+    assert final["flood-0"] != final["taz-summit-2018-05"]
+
+
+def test_failed_ingest_leaves_no_half_indexed_article(settings, sessions, monkeypatch):
+    config = settings.clustering()
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("crash after the postings were written")
+
+    monkeypatch.setattr(repo, "bump_source_lines", explode)
+    with sessions() as session, pytest.raises(RuntimeError):
+        ingest.ingest(session, ArticleIn(id="x", text=ENGLISH_BRIDGE, source="s"), config, 10**6)
+    with sessions() as session:
+        assert repo.count_articles(session) == 0
+        assert repo.count_postings(session) == 0
+        assert session.execute(text("SELECT COUNT(*) FROM clusters")).scalar_one() == 0

@@ -1,0 +1,61 @@
+"""Evaluation metrics and story scores on small hand-checked cases."""
+
+import math
+
+import pytest
+
+from app.clustering.assign import ClusterScore, decide_story
+from app.clustering.config import ClusteringConfig
+from app.clustering.metrics import adjusted_rand_index, bcubed, pairwise
+from app.clustering.score import add_to_centroid, cosine, idf, truncate
+
+GOLD = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
+
+
+def test_perfect_clustering_scores_one():
+    assert pairwise(GOLD, GOLD).f1 == 1.0
+    assert bcubed(GOLD, GOLD).f1 == 1.0
+    assert adjusted_rand_index(GOLD, GOLD) == pytest.approx(1.0)
+
+
+def test_everything_in_one_cluster():
+    one = dict.fromkeys(GOLD, 0)
+    assert pairwise(GOLD, one).recall == 1.0
+    assert pairwise(GOLD, one).precision == pytest.approx(4 / 10)
+    # BCubed precision: a,b,c see 3/5 each, d,e see 2/5 each
+    assert bcubed(GOLD, one).precision == pytest.approx((3 * 3 / 5 + 2 * 2 / 5) / 5)
+    assert adjusted_rand_index(GOLD, one) == pytest.approx(0.0)
+
+
+def test_singletons():
+    singletons = {k: i for i, k in enumerate(GOLD)}
+    assert pairwise(GOLD, singletons).recall == 0.0
+    assert bcubed(GOLD, singletons).precision == 1.0
+    assert bcubed(GOLD, singletons).recall == pytest.approx((3 * 1 / 3 + 2 * 1 / 2) / 5)
+
+
+def test_idf_prior_and_counts():
+    # a word every document has weighs nothing; an unseen rare name weighs most
+    assert idf(df=100, n_docs=100, prior_share=1.0, prior_docs=30) == pytest.approx(0.0, abs=0.01)
+    rare = idf(df=0, n_docs=100, prior_share=0.0, prior_docs=30)
+    common_prior = idf(df=0, n_docs=0, prior_share=0.5, prior_docs=30)
+    assert rare == pytest.approx(math.log(131))
+    assert common_prior < idf(df=0, n_docs=0, prior_share=0.0, prior_docs=30)
+
+
+def test_centroid_sums_unit_vectors_and_subtracts():
+    centroid = add_to_centroid({}, {"a": 3.0, "b": 4.0})
+    assert centroid == pytest.approx({"a": 0.6, "b": 0.8})
+    assert add_to_centroid(centroid, {"a": 3.0, "b": 4.0}, sign=-1) == {}
+    assert truncate({"a": 1, "b": 3, "c": 2}, 2) == {"b": 3, "c": 2}
+    assert cosine({"a": 1.0}, {"a": 2.0}) == pytest.approx(1.0)
+    assert cosine({"a": 1.0}, {"b": 2.0}) == 0.0
+
+
+def test_decide_joins_best_and_merges_only_above_merge_threshold():
+    config = ClusteringConfig(join_threshold=0.3, merge_threshold=0.6)
+    scores = [ClusterScore(1, 0.7, 5), ClusterScore(2, 0.65, 3), ClusterScore(3, 0.4, 2)]
+    decision = decide_story(scores, config)
+    assert decision.join == 1 and decision.merge == [2]
+    assert decide_story([ClusterScore(1, 0.29, 9)], config).join is None
+    assert decide_story([], config).join is None

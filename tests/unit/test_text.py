@@ -1,0 +1,70 @@
+"""Normalisation, language, tokens, stemming and boilerplate, in German and English."""
+
+from app.text.boilerplate import boilerplate_lines, line_fingerprint
+from app.text.features import StoryWeights, story_terms
+from app.text.language import detect_language, normalise_lang
+from app.text.normalise import normalise_text
+from app.text.shingles import word_shingles
+from app.text.tokens import stem_words, stopwords, tokenize
+from tests.texts import ENGLISH_ELECTION, GERMAN_FLOOD
+
+
+def test_normalise_folds_unicode_and_whitespace():
+    assert normalise_text("ﬁnal\u00a0 cut\r\n\r\n\x00next ") == "final cut\nnext"
+
+
+def test_language_detection_and_codes():
+    assert detect_language(GERMAN_FLOOD) == "de"
+    assert detect_language(ENGLISH_ELECTION) == "en"
+    assert detect_language("42 17") == "und"
+    assert normalise_lang("de-AT") == "de" and normalise_lang("EN_gb") == "en"
+    assert normalise_lang("??") is None
+
+
+def test_stopwords_and_stemming_per_language():
+    assert {"und", "der"} <= stopwords("de") and {"the", "and"} <= stopwords("en")
+    assert stem_words("en", ["running", "runs"]) == ["run", "run"]
+    assert (
+        stem_words("de", ["gipfeltreffen", "gipfeltreffens"])[0]
+        == stem_words("de", ["gipfeltreffens"])[0]
+    )
+    assert stem_words("xx", ["unchanged"]) == ["unchanged"]
+
+
+def test_story_terms_drop_stopwords_and_numbers_and_weigh_names():
+    terms = story_terms(
+        None,
+        "Der Pegel stieg auf 9,80 Meter in Passau. Der Pegel fiel.",
+        "de",
+        StoryWeights(title_weight=2, capital_weight=3),
+    )
+    assert "der" not in terms and not any(t[0].isdigit() for t in terms)
+    assert terms["passau"] == 3.0  # a name: capitalised, weighted up
+    english = story_terms(
+        "Recount",
+        "The recount in Seaview confirmed the recount.",
+        "en",
+        StoryWeights(title_weight=2, capital_weight=3),
+    )
+    assert english["seaview"] == 3.0 and english["recount"] > 1.0
+
+
+def test_sentence_start_does_not_make_a_name():
+    tokens = tokenize("Flooding hit the town. Flooding closed roads.")
+    assert [t.sentence_start for t in tokens if t.surface == "Flooding"] == [True, True]
+
+
+def test_shingles():
+    assert word_shingles(["a", "b", "c", "d"], 3) == {b"a b c", b"b c d"}
+    assert word_shingles(["a"], 3) == {b"a"}
+    assert word_shingles([], 3) == set()
+
+
+def test_boilerplate_lines_need_repeats_and_never_take_the_whole_text():
+    lines = ["Real news line one about the flood.", "Jetzt unterstützen! 5 Euro im Monat"]
+    seen = {line_fingerprint(lines[1]): 3}
+    assert boilerplate_lines(lines, seen, min_repeats=2) == {1}
+    assert boilerplate_lines(lines, seen, min_repeats=4) == set()
+    everything = {line_fingerprint(line): 5 for line in lines}
+    assert boilerplate_lines(lines, everything, min_repeats=2) == set()
+    assert line_fingerprint("Jetzt  Unterstützen!") == line_fingerprint("jetzt unterstützen!")
