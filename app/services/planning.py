@@ -44,8 +44,13 @@ def idf_function(session: Session, lang: str, terms: set[str], config: Clusterin
     counted = repo.document_frequencies(session, lang, terms)
     docs = repo.language_docs(session, lang)
 
+    weights: dict[str, float] = {}
+
     def idf_of(term: str) -> float:
-        return idf(counted.get(term, 0), docs, prior_doc_share(lang, term), config.prior_docs)
+        if term not in weights:
+            share = prior_doc_share(lang, term)
+            weights[term] = idf(counted.get(term, 0), docs, share, config.prior_docs)
+        return weights[term]
 
     return idf_of
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import delete, func, select, union_all, update
+from sqlalchemy import TextClause, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,19 @@ def acquire_ingest_lock(session: Session) -> None:
 # -- LSH buckets -----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=32)
+def _probe_statement(n_keys: int) -> TextClause:
+    """One statement for all bands: per band key, the newest ``cap`` postings (an index
+    range scan each), so a probe reads at most n_keys * cap rows however busy a bucket."""
+    per_key = (
+        f"SELECT * FROM (SELECT article_pk FROM lsh_postings"
+        f" WHERE lsh_index = :lsh_index AND band_key = :k{i}"
+        f" ORDER BY article_pk DESC LIMIT :cap) AS b{i}"
+        for i in range(n_keys)
+    )
+    return text(" UNION ALL ".join(per_key))
+
+
 class SqlBucketStore:
     """The BucketStore protocol on the ``lsh_postings`` table."""
 
@@ -65,16 +79,10 @@ class SqlBucketStore:
     def probe(self, index: int, keys: Sequence[int], bucket_cap: int) -> dict[int, int]:
         if not keys:
             return {}
-        per_key = [
-            select(LshPosting.article_pk)
-            .where(LshPosting.lsh_index == index, LshPosting.band_key == key)
-            .order_by(LshPosting.article_pk.desc())
-            .limit(bucket_cap)
-            .subquery()
-            for key in keys
-        ]
-        statement = union_all(*(select(sub.c.article_pk) for sub in per_key))
-        return dict(Counter(self.session.execute(statement).scalars()))
+        params: dict[str, int] = {"lsh_index": index, "cap": bucket_cap}
+        params.update({f"k{i}": key for i, key in enumerate(keys)})
+        rows = self.session.execute(_probe_statement(len(keys)), params).scalars()
+        return dict(Counter(rows))
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
