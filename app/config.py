@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from functools import lru_cache
 
 from pydantic import AliasChoices, Field
@@ -43,31 +44,19 @@ class Settings(BaseSettings):
     merge_threshold: float = 0.55
     title_weight: float = 2.0
     capital_weight: float = 3.0
+    number_weight: float = 0.0
+    phrase_weight: float = 0.0
+    lead_tokens: int = 0
+    lead_weight: float = 1.0
     prior_docs: float = 30.0
     time_window_days: float = 0.0
+    time_near_days: float = 3.0
+    time_bonus: float = 0.0
     centroid_terms: int = 300
     boilerplate_repeats: int = 2
 
     def clustering(self) -> ClusteringConfig:
-        return ClusteringConfig(
-            dup_num_perm=self.dup_num_perm,
-            dup_shingle_size=self.dup_shingle_size,
-            dup_threshold=self.dup_threshold,
-            dup_lsh_threshold=self.dup_lsh_threshold,
-            story_num_perm=self.story_num_perm,
-            story_lsh_threshold=self.story_lsh_threshold,
-            minhash_seed=self.minhash_seed,
-            bucket_cap=self.bucket_cap,
-            candidate_clusters=self.candidate_clusters,
-            join_threshold=self.join_threshold,
-            merge_threshold=self.merge_threshold,
-            title_weight=self.title_weight,
-            capital_weight=self.capital_weight,
-            prior_docs=self.prior_docs,
-            time_window_days=self.time_window_days,
-            centroid_terms=self.centroid_terms,
-            boilerplate_repeats=self.boilerplate_repeats,
-        )
+        return ClusteringConfig(**{f.name: getattr(self, f.name) for f in fields(ClusteringConfig)})
 
     def should_auto_migrate(self) -> bool:
         if self.auto_migrate is not None:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from app.api import articles, clusters, health, match
+from app.api import articles, clusters, explain, health, match
 from app.api.errors import BodySizeLimit, install_error_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (articles, clusters, match, health):
+    for module in (articles, clusters, match, explain, health):
         app.include_router(module.router)
 
     @app.middleware("http")

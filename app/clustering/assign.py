@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -31,6 +32,16 @@ class ClusterCandidate:
     cluster_id: int
     centroid: Mapping[str, float]
     lsh_hits: int
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+
+    def days_apart(self, published: datetime | None) -> float | None:
+        """Days between a date and the cluster's span of dates (0 inside it)."""
+        if published is None or self.first_published is None or self.last_published is None:
+            return None
+        if published < self.first_published:
+            return (self.first_published - published).total_seconds() / 86400
+        return max(0.0, (published - self.last_published).total_seconds() / 86400)
 
 
 @dataclass(frozen=True)
@@ -64,13 +75,24 @@ def score_clusters(
     terms: Mapping[str, float],
     candidates: Sequence[ClusterCandidate],
     idf_of: Callable[[str], float],
+    published: datetime | None = None,
+    config: ClusteringConfig | None = None,
 ) -> list[ClusterScore]:
+    """TF-IDF cosine with each cluster's centroid; when both sides are dated and close in
+    time (same news cycle) the score gets the configured bonus."""
     article = weigh(terms, idf_of)
-    scores = [
-        ClusterScore(c.cluster_id, cosine(article, weigh(c.centroid, idf_of)), c.lsh_hits)
-        for c in candidates
-    ]
+    scores = []
+    for c in candidates:
+        score = cosine(article, weigh(c.centroid, idf_of))
+        score *= time_factor(c.days_apart(published), config)
+        scores.append(ClusterScore(c.cluster_id, score, c.lsh_hits))
     return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
+
+
+def time_factor(days_apart: float | None, config: ClusteringConfig | None) -> float:
+    if config is None or days_apart is None or days_apart > config.time_near_days:
+        return 1.0
+    return 1.0 + config.time_bonus
 
 
 def decide_story(scores: Sequence[ClusterScore], config: ClusteringConfig) -> StoryDecision:

@@ -20,7 +20,13 @@ class ClusteringConfig:
     merge_threshold: float = 0.55
     title_weight: float = 2.0
     capital_weight: float = 3.0
+    number_weight: float = 0.0
+    phrase_weight: float = 0.0
+    lead_tokens: int = 0
+    lead_weight: float = 1.0
     prior_docs: float = 30.0
     time_window_days: float = 0.0
+    time_near_days: float = 3.0
+    time_bonus: float = 0.0
     centroid_terms: int = 300
     boilerplate_repeats: int = 2

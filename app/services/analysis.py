@@ -113,7 +113,14 @@ def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
 
 
 def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> Analysis:
-    weights = StoryWeights(config.title_weight, config.capital_weight)
+    weights = StoryWeights(
+        config.title_weight,
+        config.capital_weight,
+        config.number_weight,
+        config.phrase_weight,
+        config.lead_tokens,
+        config.lead_weight,
+    )
     line_hashes = [line_fingerprint(line) for line in prepared.lines]
     seen = (
         repo.source_line_counts(session, prepared.source_key, line_hashes)
@@ -132,7 +139,7 @@ def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> A
         raise InvalidInput("text has no usable words (only numbers, stopwords or symbols)")
     dup_sig = signature(features.dup_shingles, config.dup_num_perm, config.minhash_seed)
     story_sig = signature(
-        (term.encode() for term in features.story_terms), config.story_num_perm, config.minhash_seed
+        (term.encode() for term in features.lsh_terms), config.story_num_perm, config.minhash_seed
     )
     return Analysis(
         prepared=prepared,

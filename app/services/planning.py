@@ -73,10 +73,12 @@ def plan(
     refs = repo.candidate_refs(session, set(dup_hits) | set(story_hits))
 
     copies = _verify_copies(session, analysis, dup_hits, refs, config)
+    # A cluster ranks by its best-matching member: summing would favour big clusters.
     cluster_hits: Counter[int] = Counter()
     for pk, hits in story_hits.items():
         if pk in refs and _within_window(analysis, refs[pk][2], config):
-            cluster_hits[refs[pk][0]] += hits
+            cluster_id = refs[pk][0]
+            cluster_hits[cluster_id] = max(cluster_hits[cluster_id], hits)
     decision = _decide(session, analysis, cluster_hits, config)
 
     if copies:
@@ -117,7 +119,13 @@ def _decide(session, analysis, cluster_hits: Counter, config) -> StoryDecision:
     top = [cid for cid, _ in cluster_hits.most_common(config.candidate_clusters)]
     clusters = repo.clusters_by_ids(session, top)
     candidates = [
-        ClusterCandidate(cid, clusters[cid].centroid, cluster_hits[cid])
+        ClusterCandidate(
+            cid,
+            clusters[cid].centroid,
+            cluster_hits[cid],
+            clusters[cid].first_published,
+            clusters[cid].last_published,
+        )
         for cid in top
         if cid in clusters
     ]
@@ -125,5 +133,6 @@ def _decide(session, analysis, cluster_hits: Counter, config) -> StoryDecision:
     for candidate in candidates:
         terms.update(candidate.centroid)
     idf_of = idf_function(session, analysis.prepared.lang, terms, config)
-    scores = score_clusters(analysis.features.story_terms, candidates, idf_of)
+    published = analysis.prepared.article.published_at
+    scores = score_clusters(analysis.features.story_terms, candidates, idf_of, published, config)
     return decide_story(scores, config)

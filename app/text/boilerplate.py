@@ -7,9 +7,6 @@ from collections.abc import Mapping
 
 from app.text.normalise import line_key
 
-# Dropping more than this share of a text means it is a re-publication, not boilerplate.
-MAX_DROPPED_SHARE = 0.6
-
 
 def line_fingerprint(line: str) -> int:
     """A signed 64-bit fingerprint of a line's normalised form (fits a BIGINT column)."""
@@ -20,13 +17,11 @@ def line_fingerprint(line: str) -> int:
 def boilerplate_lines(
     lines: list[str], seen_counts: Mapping[int, int], min_repeats: int
 ) -> set[int]:
-    """Indexes of lines seen in at least ``min_repeats`` earlier articles of the source."""
+    """Indexes of lines seen in at least ``min_repeats`` earlier articles of the source.
+    When every line is such a line the text is a re-publication, not furniture: none."""
     dropped = {
         i
         for i, line in enumerate(lines)
         if seen_counts.get(line_fingerprint(line), 0) >= min_repeats
     }
-    total = sum(len(line) for line in lines) or 1
-    if sum(len(lines[i]) for i in dropped) > MAX_DROPPED_SHARE * total:
-        return set()
-    return dropped
+    return set() if len(dropped) == len(lines) else dropped

@@ -60,7 +60,7 @@ def test_shingles():
     assert word_shingles([], 3) == set()
 
 
-def test_boilerplate_lines_need_repeats_and_never_take_the_whole_text():
+def test_boilerplate_lines_need_repeats_and_never_take_every_line():
     lines = ["Real news line one about the flood.", "Jetzt unterstützen! 5 Euro im Monat"]
     seen = {line_fingerprint(lines[1]): 3}
     assert boilerplate_lines(lines, seen, min_repeats=2) == {1}

@@ -1,0 +1,24 @@
+"""GET /explain?a=&b=: why two articles are or are not in one story."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_app_settings, get_session
+from app.config import Settings
+from app.services import explain as explain_service
+
+router = APIRouter(tags=["explain"])
+
+
+@router.get("/explain")
+def explain(
+    a: Annotated[str, Query(min_length=1, max_length=255)],
+    b: Annotated[str, Query(min_length=1, max_length=255)],
+    session: Annotated[Session, Depends(get_session)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> dict:
+    return explain_service.explain(session, a, b, settings.clustering()).__dict__
