@@ -25,6 +25,9 @@ def _settings(overrides: list[str] | None = None) -> Settings:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from app.db import normalise_url
     from app.store import migrate
 
     url = get_settings().database_url
@@ -32,7 +35,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         migrate.downgrade(url, args.downgrade)
     else:
         migrate.upgrade(url, args.revision)
-    print(f"migrated {url} to {args.downgrade or args.revision}")
+    shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
+    print(f"migrated {shown} to {args.downgrade or args.revision}")
     return 0
 
 
