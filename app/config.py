@@ -30,30 +30,29 @@ class Settings(BaseSettings):
     page_size_max: int = Field(500, gt=0)
     sqlite_busy_timeout_s: float = Field(30.0, gt=0)
 
-    # Algorithm parameters; the defaults are the tuned, shipped configuration.
-    dup_num_perm: int = 128
-    dup_shingle_size: int = 3
-    dup_threshold: float = 0.5
-    dup_lsh_threshold: float = 0.4
-    story_num_perm: int = 256
-    story_lsh_threshold: float = 0.1
-    minhash_seed: int = 1
-    bucket_cap: int = 40
-    candidate_clusters: int = 12
-    join_threshold: float = 0.30
-    merge_threshold: float = 0.55
-    title_weight: float = 2.0
-    capital_weight: float = 3.0
-    number_weight: float = 0.0
-    phrase_weight: float = 0.0
-    lead_tokens: int = 0
-    lead_weight: float = 1.0
-    prior_docs: float = 30.0
-    time_window_days: float = 0.0
-    time_near_days: float = 3.0
-    time_bonus: float = 0.0
-    centroid_terms: int = 300
-    boilerplate_repeats: int = 2
+    # Algorithm parameters; defaults live in ClusteringConfig (the tuned, shipped setup).
+    dup_num_perm: int = ClusteringConfig.dup_num_perm
+    dup_shingle_size: int = ClusteringConfig.dup_shingle_size
+    dup_threshold: float = ClusteringConfig.dup_threshold
+    dup_lsh_threshold: float = ClusteringConfig.dup_lsh_threshold
+    story_num_perm: int = ClusteringConfig.story_num_perm
+    story_lsh_threshold: float = ClusteringConfig.story_lsh_threshold
+    minhash_seed: int = ClusteringConfig.minhash_seed
+    bucket_cap: int = ClusteringConfig.bucket_cap
+    candidate_clusters: int = ClusteringConfig.candidate_clusters
+    join_threshold: float = ClusteringConfig.join_threshold
+    merge_threshold: float = ClusteringConfig.merge_threshold
+    title_weight: float = ClusteringConfig.title_weight
+    capital_weight: float = ClusteringConfig.capital_weight
+    number_weight: float = ClusteringConfig.number_weight
+    lead_tokens: int = ClusteringConfig.lead_tokens
+    lead_weight: float = ClusteringConfig.lead_weight
+    prior_docs: float = ClusteringConfig.prior_docs
+    time_window_days: float = ClusteringConfig.time_window_days
+    time_near_days: float = ClusteringConfig.time_near_days
+    time_bonus: float = ClusteringConfig.time_bonus
+    centroid_terms: int = ClusteringConfig.centroid_terms
+    boilerplate_repeats: int = ClusteringConfig.boilerplate_repeats
 
     def clustering(self) -> ClusteringConfig:
         return ClusteringConfig(**{f.name: getattr(self, f.name) for f in fields(ClusteringConfig)})

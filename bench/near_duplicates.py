@@ -6,11 +6,11 @@ For every article of the file (fields ``id``, ``text``, optional ``title``) the 
 makes ``--copies`` edited copies, each by a random mix of these operations:
 
 - headline: a new headline replaces the first line if that is a headline (under 120
-  characters), else it is put on top;
+  characters, over at least two more paragraphs), else it is put on top;
 - drop: one paragraph (not the first) is removed, if the text has five or more;
 - reorder: two adjacent paragraphs after the first swap places, if there are three or more;
 - footer: a site footer line is appended;
-- words: three words are replaced by other words.
+- words: a few words are replaced by other words (one per 30 words, one to three).
 
 Originals are ingested in a random order into a fresh SQLite file, and each copy at a
 random later point (a copy never arrives before its original). A copy is a true positive
@@ -53,7 +53,7 @@ def edit(text: str, rng: random.Random) -> tuple[str, list[str]]:
     applied = []
     for op in operations:
         if op == "headline":
-            if len(paragraphs[0]) < 120:
+            if len(paragraphs[0]) < 120 and len(paragraphs) >= 3:
                 paragraphs[0] = rng.choice(HEADLINES)
             else:
                 paragraphs.insert(0, rng.choice(HEADLINES))
@@ -65,7 +65,8 @@ def edit(text: str, rng: random.Random) -> tuple[str, list[str]]:
         elif op == "footer":
             paragraphs.append(rng.choice(FOOTERS))
         elif op == "words":
-            for _ in range(3):
+            n_words = sum(len(p.split(" ")) for p in paragraphs)
+            for _ in range(max(1, min(3, n_words // 30))):
                 i = rng.randrange(len(paragraphs))
                 words = paragraphs[i].split(" ")
                 words[rng.randrange(len(words))] = rng.choice(REPLACEMENTS)

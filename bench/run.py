@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from datasketch import MinHashLSH
+from sqlalchemy import text
 
 from app.clustering.config import ClusteringConfig
 from app.config import Settings
@@ -122,6 +123,8 @@ def bench_index(signatures, config: ClusteringConfig, sizes: list[int], redis_ur
         for size in sizes:
             timings = {name: 0.0 for name in systems}
             with sessions() as session:
+                # postings only, no article rows: the index alone is compared
+                session.execute(text("PRAGMA foreign_keys=OFF"))
                 store = repo.SqlBucketStore(session)
                 for i in range(inserted, size):
                     sig = signatures[i % len(signatures)]

@@ -117,7 +117,6 @@ def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> A
         config.title_weight,
         config.capital_weight,
         config.number_weight,
-        config.phrase_weight,
         config.lead_tokens,
         config.lead_weight,
     )
@@ -130,16 +129,16 @@ def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> A
     dropped = boilerplate_lines(prepared.lines, seen, config.boilerplate_repeats)
     kept = "\n".join(line for i, line in enumerate(prepared.lines) if i not in dropped)
     features = build_features(prepared.title, kept, prepared.lang, config.dup_shingle_size, weights)
-    if not features.story_terms and dropped:  # boilerplate took every usable word: keep it all
+    if not features.has_words and dropped:  # boilerplate took every usable word: keep it all
         dropped = set()
         features = build_features(
             prepared.title, prepared.body, prepared.lang, config.dup_shingle_size, weights
         )
-    if not features.story_terms:
+    if not features.has_words:
         raise InvalidInput("text has no usable words (only numbers, stopwords or symbols)")
     dup_sig = signature(features.dup_shingles, config.dup_num_perm, config.minhash_seed)
     story_sig = signature(
-        (term.encode() for term in features.lsh_terms), config.story_num_perm, config.minhash_seed
+        (term.encode() for term in features.story_terms), config.story_num_perm, config.minhash_seed
     )
     return Analysis(
         prepared=prepared,

@@ -56,8 +56,6 @@ def explain(session: Session, id_a: str, id_b: str, config: ClusteringConfig) ->
             cluster_b.id, cluster_b.centroid, 0, cluster_b.first_published, cluster_b.last_published
         )
         days = candidate.days_apart(a.published_at)
-        lsh_a = [t for t in a.story_terms if " " not in t]
-        lsh_b = [t for t in b.story_terms if " " not in t]
         signals = {
             "story_cosine": round(cosine(vec_a, vec_b), 4),
             "cosine_with_cluster_of_b": round(cosine(vec_a, weigh(cluster_b.centroid, idf_of)), 4),
@@ -76,7 +74,7 @@ def explain(session: Session, id_a: str, id_b: str, config: ClusteringConfig) ->
             "story_jaccard_estimated": round(
                 estimated_jaccard(from_bytes(a.story_signature), from_bytes(b.story_signature)), 4
             ),
-            "story_jaccard_exact": round(exact_jaccard(lsh_a, lsh_b), 4),
+            "story_jaccard_exact": round(exact_jaccard(a.story_terms, b.story_terms), 4),
             "dup_bands_collided": _collisions(a.dup_signature, b.dup_signature, dup_bands(config)),
             "story_bands_collided": _collisions(
                 a.story_signature, b.story_signature, story_bands(config)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ class StoryWeights:
     title_weight: float = 2.0
     capital_weight: float = 3.0
     number_weight: float = 0.0  # 0: numbers are not story terms
-    phrase_weight: float = 0.0  # 0: no two-term phrases
     # news puts the event first: the first lead_tokens content tokens count lead_weight times
     lead_tokens: int = 0
     lead_weight: float = 1.0
@@ -28,13 +26,13 @@ class StoryWeights:
 class Features:
     lang: str
     dup_shingles: frozenset[bytes]
-    # term -> weight before IDF: sublinear tf, title and capitalised words weighted in;
-    # two-term phrases ("a b") sharpen the score but stay out of the LSH set
+    # term -> weight before IDF: sublinear tf, title, lead, names and numbers weighted in
     story_terms: dict[str, float]
 
     @property
-    def lsh_terms(self) -> list[str]:
-        return [term for term in self.story_terms if " " not in term]
+    def has_words(self) -> bool:
+        """Numbers alone ("#123" terms) do not make a story."""
+        return any(not term.startswith("#") for term in self.story_terms)
 
 
 def dup_shingles(body: str, size: int) -> frozenset[bytes]:
@@ -82,18 +80,10 @@ def story_terms(title: str | None, body: str, lang: str, weights: StoryWeights) 
             votes[stem] += 1
             capital_votes[stem] += token.capitalised
 
-    if weights.phrase_weight > 0:
-        split = len(title_tokens)
-        for part in (stems[:split], stems[split:]):
-            for a, b in itertools.pairwise(part):
-                counts[f"{a} {b}"] += 1.0
-
     terms: dict[str, float] = {}
     for stem, count in counts.items():
         weight = 1.0 + math.log(count) if count >= 1 else count
-        if " " in stem:
-            weight *= weights.phrase_weight
-        elif stem.startswith("#"):
+        if stem.startswith("#"):
             weight *= weights.number_weight
         elif votes[stem] and capital_votes[stem] * 2 >= votes[stem]:
             weight *= weights.capital_weight
