@@ -29,6 +29,7 @@ class EvalReport:
     ari: float
     seconds: float
     lsh_pair_recall: float
+    lsh_article_reach: float
     mean_candidates: float
     same_event_pairs_marked_copy: float
     marked_duplicates: int
@@ -49,6 +50,7 @@ class EvalReport:
             "ari": self.ari,
             "articles_per_second": self.articles_per_second,
             "lsh_pair_recall": self.lsh_pair_recall,
+            "lsh_article_reach": self.lsh_article_reach,
             "mean_candidates_per_probe": self.mean_candidates,
             "same_event_pairs_marked_copy": self.same_event_pairs_marked_copy,
             "marked_duplicates": self.marked_duplicates,
@@ -138,6 +140,14 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         if (a in candidates[b] if position[a] < position[b] else b in candidates[a])
     )
     marked_copy = sum(1 for a, b in pairs if roots[a] == roots[b])
+    # articles with an earlier same-event article, and how many of them the probe reached
+    with_earlier = [m for members in by_gold.values() for m in members[1:]]
+    reached = sum(
+        1
+        for members in by_gold.values()
+        for i, b in enumerate(members[1:], start=1)
+        if candidates[b] & set(members[:i])
+    )
     sizes = defaultdict(int)
     for cluster_id in final.values():
         sizes[cluster_id] += 1
@@ -151,6 +161,7 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         ari=metrics.adjusted_rand_index(gold, final),
         seconds=seconds,
         lsh_pair_recall=found / len(pairs) if pairs else 1.0,
+        lsh_article_reach=reached / len(with_earlier) if with_earlier else 1.0,
         mean_candidates=sum(len(c) for c in candidates.values()) / max(1, len(candidates)),
         same_event_pairs_marked_copy=marked_copy / len(pairs) if pairs else 0.0,
         marked_duplicates=sum(1 for a, r in roots.items() if a != r),
@@ -170,6 +181,8 @@ def format_report(name: str, report: EvalReport) -> str:
         f"ARI                     {report.ari:.3f}",
         f"LSH pair recall         {report.lsh_pair_recall:.3f}"
         f"  (mean candidates per probe {report.mean_candidates:.1f})",
+        f"LSH article reach       {report.lsh_article_reach:.3f}"
+        "  (articles with an earlier same-event article that the probe returned)",
         f"same-event pairs marked as copies {report.same_event_pairs_marked_copy:.3f}"
         f"  (articles marked duplicate: {report.marked_duplicates})",
         f"throughput              {report.articles_per_second:.1f} articles/s"

@@ -59,3 +59,27 @@ def test_decide_joins_best_and_merges_only_above_merge_threshold():
     assert decision.join == 1 and decision.merge == [2]
     assert decide_story([ClusterScore(1, 0.29, 9)], config).join is None
     assert decide_story([], config).join is None
+
+
+def test_time_bonus_only_for_dated_articles_close_to_the_cluster():
+    from datetime import datetime
+
+    from app.clustering.assign import ClusterCandidate, score_clusters, time_factor
+
+    config = ClusteringConfig(time_near_days=3, time_bonus=0.5)
+    cluster = ClusterCandidate(
+        1, {"a": 1.0, "b": 1.0}, 3, datetime(2020, 1, 10), datetime(2020, 1, 12)
+    )
+    assert cluster.days_apart(datetime(2020, 1, 11)) == 0
+    assert cluster.days_apart(datetime(2020, 1, 14)) == 2
+    assert cluster.days_apart(datetime(2020, 1, 5)) == 5
+    assert cluster.days_apart(None) is None
+    assert time_factor(2, config) == 1.5 and time_factor(5, config) == 1.0
+    assert time_factor(None, config) == 1.0
+
+    def idf_of(_term):
+        return 1.0
+
+    near = score_clusters({"a": 1.0}, [cluster], idf_of, datetime(2020, 1, 13), config)[0]
+    undated = score_clusters({"a": 1.0}, [cluster], idf_of, None, config)[0]
+    assert near.score == pytest.approx(undated.score * 1.5)

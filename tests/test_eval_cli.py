@@ -1,0 +1,52 @@
+"""`story-clusters eval` on a small labeled set of the project's own."""
+
+import json
+
+from app.cli import main
+from seeds.loader import seed_text
+from tests.texts import (
+    ENGLISH_BRIDGE,
+    ENGLISH_BRIDGE_OTHER_OUTLET,
+    ENGLISH_ELECTION,
+    GERMAN_FLOOD,
+    GERMAN_FLOOD_FOLLOWUP,
+)
+
+RECORDS = [
+    ("r", seed_text("reuters-summit-2018-05"), "de", "summit"),
+    ("b1", ENGLISH_BRIDGE, "en", "bridge"),
+    ("f1", GERMAN_FLOOD, "de", "flood"),
+    ("t", seed_text("taz-summit-2018-05"), "de", "summit"),
+    ("e1", ENGLISH_ELECTION, "en", "election"),
+    ("b2", ENGLISH_BRIDGE_OTHER_OUTLET, "en", "bridge"),
+    ("f2", GERMAN_FLOOD_FOLLOWUP, "de", "flood"),
+]
+
+
+def write_set(path):
+    with path.open("w", encoding="utf-8") as handle:
+        for article_id, text, lang, cluster in RECORDS:
+            title = text.split("\n")[0]
+            row = {"id": article_id, "title": title, "text": text, "lang": lang, "cluster": cluster}
+            handle.write(json.dumps(row) + "\n")
+
+
+def test_eval_scores_a_small_labeled_set(tmp_path, capsys):
+    path = tmp_path / "mini.jsonl"
+    write_set(path)
+    assert main(["eval", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["articles"] == len(RECORDS)
+    assert report["gold_clusters"] == 4
+    assert report["bcubed"]["f1"] == 1.0 and report["pairwise"]["f1"] == 1.0
+    assert report["ari"] == 1.0
+    assert report["lsh_pair_recall"] == 1.0
+
+
+def test_eval_filter_and_text_report(tmp_path, capsys):
+    path = tmp_path / "mini.jsonl"
+    write_set(path)
+    assert main(["eval", str(path), "--filter", "lang=en"]) == 0
+    out = capsys.readouterr().out
+    assert "articles                3" in out and "BCubed" in out
+    assert main(["eval", str(path), "--filter", "lang=xx"]) == 2
