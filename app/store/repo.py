@@ -30,6 +30,15 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
+def _lookup(session: Session, key_col, value_col, keys: Iterable, *conditions) -> dict:
+    """key -> value for the given keys, in chunks that fit any driver's parameter limit."""
+    found: dict = {}
+    for chunk in _chunks(sorted(set(keys))):
+        statement = select(key_col, value_col).where(*conditions, key_col.in_(chunk))
+        found.update(session.execute(statement).all())
+    return found
+
+
 def _insert_for(session: Session):
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
@@ -111,12 +120,7 @@ def articles_by_pks(session: Session, pks: Iterable[int]) -> dict[int, Article]:
 
 
 def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for chunk in _chunks(sorted(set(pks))):
-        found.update(
-            session.execute(select(Article.pk, Article.id).where(Article.pk.in_(chunk))).all()
-        )
-    return found
+    return _lookup(session, Article.pk, Article.id, pks)
 
 
 def add_article(session: Session, article: Article) -> Article:
@@ -238,13 +242,7 @@ def count_clusters(session: Session) -> int:
 
 
 def document_frequencies(session: Session, lang: str, terms: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(terms))):
-        statement = select(TermStat.term, TermStat.df).where(
-            TermStat.lang == lang, TermStat.term.in_(chunk)
-        )
-        found.update(session.execute(statement).all())
-    return found
+    return _lookup(session, TermStat.term, TermStat.df, terms, TermStat.lang == lang)
 
 
 def language_docs(session: Session, lang: str) -> int:
@@ -276,13 +274,8 @@ def bump_term_stats(session: Session, lang: str, terms: Iterable[str], delta: in
 
 
 def source_line_counts(session: Session, source: str, hashes: Iterable[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for chunk in _chunks(sorted(set(hashes))):
-        statement = select(SourceLine.line_hash, SourceLine.articles).where(
-            SourceLine.source == source, SourceLine.line_hash.in_(chunk)
-        )
-        found.update(session.execute(statement).all())
-    return found
+    condition = SourceLine.source == source
+    return _lookup(session, SourceLine.line_hash, SourceLine.articles, hashes, condition)
 
 
 def bump_source_lines(session: Session, source: str, hashes: Iterable[int]) -> None:
@@ -330,8 +323,4 @@ def candidate_refs(
 
 
 def dup_signatures(session: Session, pks: Iterable[int]) -> dict[int, bytes]:
-    found: dict[int, bytes] = {}
-    for chunk in _chunks(sorted(set(pks))):
-        statement = select(Article.pk, Article.dup_signature).where(Article.pk.in_(chunk))
-        found.update(session.execute(statement).all())
-    return found
+    return _lookup(session, Article.pk, Article.dup_signature, pks)
