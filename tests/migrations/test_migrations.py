@@ -35,3 +35,30 @@ def test_fresh_sqlite_file_upgrades(tmp_path):
     assert {"articles", "clusters", "lsh_postings"} <= _tables(url)
     migrate.downgrade(url, "base")
     assert _tables(url) <= {"alembic_version"}
+
+
+def test_service_migrates_a_fresh_sqlite_file_at_start(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    url = f"sqlite:///{tmp_path}/service.db"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        assert client.get("/readyz").json()["status"] == "ready"
+        body = {"id": "a", "text": "Flut in Passau: die Donau steigt weiter."}
+        assert client.post("/articles", json=body).status_code == 201
+    assert {"articles", "clusters", "lsh_postings"} <= _tables(url)
+
+
+def test_readiness_fails_until_the_schema_is_migrated(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    url = f"sqlite:///{tmp_path}/unmigrated.db"
+    with TestClient(create_app(Settings(database_url=url, auto_migrate=False))) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503 and response.json()["error"] == "NotReady"
+        assert client.get("/healthz").status_code == 200
