@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings, get_session
-from app.api.schemas import MatchBody, MatchOut
+from app.api.schemas import ArticleBody, MatchOut
 from app.config import Settings
 from app.services import query
 
@@ -17,7 +17,7 @@ router = APIRouter(tags=["match"])
 
 @router.post("/match", response_model=MatchOut)
 def match(
-    body: MatchBody,
+    body: ArticleBody,
     session: Annotated[Session, Depends(get_session)],
     settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> MatchOut:

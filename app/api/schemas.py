@@ -52,10 +52,6 @@ class ArticleBody(BaseModel):
         )
 
 
-class MatchBody(ArticleBody):
-    pass
-
-
 class NearDuplicateOut(BaseModel):
     id: str
     similarity: float

@@ -111,14 +111,6 @@ def article_by_id(session: Session, article_id: str) -> Article | None:
     return session.execute(select(Article).where(Article.id == article_id)).scalar_one_or_none()
 
 
-def articles_by_pks(session: Session, pks: Iterable[int]) -> dict[int, Article]:
-    found: dict[int, Article] = {}
-    for chunk in _chunks(sorted(set(pks))):
-        for article in session.execute(select(Article).where(Article.pk.in_(chunk))).scalars():
-            found[article.pk] = article
-    return found
-
-
 def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:
     return _lookup(session, Article.pk, Article.id, pks)
 
@@ -229,15 +221,6 @@ def list_clusters(
     return list(session.execute(statement.order_by(Cluster.id).limit(limit)).scalars())
 
 
-def count_clusters(session: Session) -> int:
-    statement = (
-        select(func.count())
-        .select_from(Cluster)
-        .where(Cluster.merged_into.is_(None), Cluster.size > 0)
-    )
-    return session.execute(statement).scalar_one()
-
-
 # -- term statistics -------------------------------------------------------------------
 
 
@@ -295,14 +278,6 @@ def bump_source_lines(session: Session, source: str, hashes: Iterable[int]) -> N
 
 def ping(session: Session) -> None:
     session.execute(select(1))
-
-
-def table_counts(session: Session) -> dict[str, int]:
-    models = {"articles": Article, "clusters": Cluster, "lsh_postings": LshPosting}
-    return {
-        name: session.execute(select(func.count()).select_from(model)).scalar_one()
-        for name, model in models.items()
-    }
 
 
 # -- candidate loading (narrow rows: the probe path must stay cheap) --------------------

@@ -69,7 +69,3 @@ def stem_words(lang: str, lowered: list[str]) -> list[str]:
     """Snowball stems where the language has a stemmer; the words themselves otherwise."""
     stemmer = _stemmer(lang)
     return stemmer.stemWords(lowered) if stemmer is not None else list(lowered)
-
-
-def has_stemmer(lang: str) -> bool:
-    return _stemmer(lang) is not None
