@@ -1,4 +1,4 @@
-"""story-clusters: serve, migrate, seed, ingest (bulk) and eval."""
+"""story-clusters: serve, migrate, seed, ingest (bulk), reindex and eval."""
 
 from __future__ import annotations
 
@@ -112,6 +112,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from app.db import make_engine, make_sessionmaker
+    from app.services import ingest
+    from app.store import migrate
+
+    settings = get_settings()
+    if settings.should_auto_migrate():
+        migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            articles = ingest.reindex(session, settings.clustering())
+    except AppError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"reindexed {articles} articles")
+    return 0
+
+
 def _filters(items: list[str]) -> dict[str, set[str]]:
     filters: dict[str, set[str]] = {}
     for item in items or []:
@@ -162,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("file")
     ingest.add_argument("--quiet", action="store_true")
     ingest.set_defaults(func=cmd_ingest)
+
+    reindex = commands.add_parser(
+        "reindex", help="rebuild the LSH band keys after changing LSH thresholds"
+    )
+    reindex.set_defaults(func=cmd_reindex)
 
     evaluate = commands.add_parser("eval", help="cluster a labeled JSONL set and score it")
     evaluate.add_argument("file")

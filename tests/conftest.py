@@ -16,7 +16,15 @@ from app.store import (
     models,  # noqa: F401
 )
 
-DATA_TABLES = ["lsh_postings", "articles", "clusters", "term_stats", "lang_stats", "source_lines"]
+DATA_TABLES = [
+    "lsh_postings",
+    "articles",
+    "clusters",
+    "term_stats",
+    "lang_stats",
+    "source_lines",
+    "index_layout",
+]
 
 
 def _reset_schema(url: str) -> None:

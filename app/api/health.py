@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import get_session
 from app.errors import NotReady
+from app.services import layout
 from app.store import migrate, repo
 
 router = APIRouter(tags=["health"])
@@ -31,6 +32,7 @@ def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) 
     head = migrate.head_revision(request.app.state.settings.database_url)
     if current != head:
         raise NotReady(f"schema at {current}, code expects {head}: run 'story-clusters migrate'")
+    layout.check(session, request.app.state.settings.clustering())
     return {"status": "ready", "revision": current}
 
 

@@ -12,7 +12,7 @@ class ClusteringConfig:
     dup_threshold: float = 0.5
     dup_lsh_threshold: float = 0.4
     story_num_perm: int = 256
-    story_lsh_threshold: float = 0.1
+    story_lsh_threshold: float = 0.05
     minhash_seed: int = 1
     bucket_cap: int = 40
     candidate_clusters: int = 25

@@ -11,6 +11,7 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, truncate
 from app.errors import Conflict, NotFound
 from app.lsh.signatures import SCHEME, to_bytes
+from app.services import layout
 from app.services.analysis import Analysis, ArticleIn, analyse, prepare
 from app.services.planning import Plan, plan
 from app.store import repo
@@ -74,6 +75,13 @@ def delete(session: Session, article_id: str, config: ClusteringConfig) -> None:
         _unindex(session, existing, config)
 
 
+def reindex(session: Session, config: ClusteringConfig) -> int:
+    """Rebuild the band keys of every article for the configured LSH parameters."""
+    with session.begin():
+        repo.acquire_ingest_lock(session)
+        return layout.rebuild(session, config, utcnow())
+
+
 def describe(session: Session, article: Article, created: bool) -> IngestResult:
     pks = [pk for pk, _ in article.near_duplicates]
     if article.duplicate_of_pk is not None:
@@ -95,6 +103,7 @@ def describe(session: Session, article: Article, created: bool) -> IngestResult:
 
 
 def _index(session: Session, analysis: Analysis, config: ClusteringConfig) -> IngestResult:
+    layout.ensure(session, config, utcnow())
     decided = plan(session, analysis, config)
     cluster = _assign_cluster(session, analysis, decided, config)
     prepared, source = analysis.prepared, analysis.prepared.article

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
 from app.errors import NotFound
+from app.services import layout
 from app.services.analysis import ArticleIn, analyse, prepare
 from app.services.ingest import IngestResult, describe
 from app.services.planning import plan
@@ -100,6 +101,7 @@ def match(
     """Which cluster the text would join; its transaction is always rolled back."""
     prepared = prepare(article, max_text_chars)
     try:
+        layout.check(session, config)
         analysis = analyse(session, prepared, config)
         decided = plan(session, analysis, config)
         ids = repo.ids_by_pks(

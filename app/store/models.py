@@ -122,3 +122,14 @@ class IngestLock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IndexLayout(Base):
+    """A single row: how the stored signatures and band keys were made. A service
+    configured differently would probe keys the index does not hold, so it refuses."""
+
+    __tablename__ = "index_layout"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    params: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

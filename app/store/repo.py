@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.store.models import (
     Article,
     Cluster,
+    IndexLayout,
     IngestLock,
     LangStat,
     LshPosting,
@@ -95,6 +96,10 @@ class SqlBucketStore:
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
+
+
+def delete_postings(session: Session) -> None:
+    session.execute(delete(LshPosting))
 
 
 def count_postings(session: Session, article_pk: int | None = None) -> int:
@@ -299,3 +304,39 @@ def candidate_refs(
 
 def dup_signatures(session: Session, pks: Iterable[int]) -> dict[int, bytes]:
     return _lookup(session, Article.pk, Article.dup_signature, pks)
+
+
+# -- index layout ----------------------------------------------------------------------
+
+
+def index_layout(session: Session) -> dict | None:
+    row = session.get(IndexLayout, 1)
+    return dict(row.params) if row is not None else None
+
+
+def save_index_layout(session: Session, params: dict, now: datetime) -> None:
+    row = session.get(IndexLayout, 1)
+    if row is None:
+        session.add(IndexLayout(id=1, params=params, updated_at=now))
+    else:
+        row.params, row.updated_at = params, now
+    session.flush()
+
+
+def signature_batches(
+    session: Session, batch_size: int = 500
+) -> Iterator[list[tuple[int, bytes, bytes]]]:
+    """(pk, dup_signature, story_signature) of every article, in pk order, in batches."""
+    after = 0
+    while True:
+        statement = (
+            select(Article.pk, Article.dup_signature, Article.story_signature)
+            .where(Article.pk > after)
+            .order_by(Article.pk)
+            .limit(batch_size)
+        )
+        batch = [tuple(row) for row in session.execute(statement)]
+        if not batch:
+            return
+        yield batch
+        after = batch[-1][0]

@@ -10,12 +10,14 @@ from app.lsh.params import collision_probability, optimal_bands
 from app.lsh.signatures import estimated_jaccard, from_bytes, minhash, to_bytes
 
 
-@pytest.mark.parametrize("threshold,num_perm", [(0.1, 256), (0.4, 128), (0.5, 128), (0.8, 64)])
+@pytest.mark.parametrize(
+    "threshold,num_perm", [(0.05, 256), (0.1, 256), (0.4, 128), (0.5, 128), (0.8, 64)]
+)
 def test_band_parameters_match_datasketch(threshold, num_perm):
     assert optimal_bands(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
-@pytest.mark.parametrize("threshold,num_perm", [(0.1, 256), (0.4, 128)])
+@pytest.mark.parametrize("threshold,num_perm", [(0.05, 256), (0.1, 256), (0.4, 128)])
 def test_band_keys_equal_datasketch_keys(threshold, num_perm):
     sketch = minhash([f"word{i}".encode() for i in range(50)], num_perm, seed=1)
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
