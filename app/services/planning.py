@@ -41,18 +41,15 @@ class Plan:
 
 
 def idf_function(session: Session, lang: str, terms: set[str], config: ClusteringConfig):
+    """IDF of every given term, looked up once: scoring calls it for each centroid term."""
     counted = repo.document_frequencies(session, lang, terms)
     docs = repo.language_docs(session, lang)
 
-    weights: dict[str, float] = {}
-
     def idf_of(term: str) -> float:
-        if term not in weights:
-            share = prior_doc_share(lang, term)
-            weights[term] = idf(counted.get(term, 0), docs, share, config.prior_docs)
-        return weights[term]
+        return idf(counted.get(term, 0), docs, prior_doc_share(lang, term), config.prior_docs)
 
-    return idf_of
+    weights = {term: idf_of(term) for term in terms}
+    return lambda term: weights[term] if term in weights else idf_of(term)
 
 
 def _within_window(analysis: Analysis, published, config: ClusteringConfig) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -34,9 +35,10 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 def _lookup(session: Session, key_col, value_col, keys: Iterable, *conditions) -> dict:
     """key -> value for the given keys, in chunks that fit any driver's parameter limit."""
     found: dict = {}
+    connection = session.connection()  # Core rows: the ORM's per-row work is not needed
     for chunk in _chunks(sorted(set(keys))):
         statement = select(key_col, value_col).where(*conditions, key_col.in_(chunk))
-        found.update(session.execute(statement).all())
+        found.update(connection.execute(statement).all())
     return found
 
 
@@ -229,8 +231,24 @@ def list_clusters(
 # -- term statistics -------------------------------------------------------------------
 
 
+_DF_BY_ARRAY = {
+    # One bound parameter for thousands of terms: no IN-list to expand and compile.
+    "postgresql": text("SELECT term, df FROM term_stats WHERE lang = :lang AND term = ANY(:terms)"),
+    "sqlite": text(
+        "SELECT term, df FROM term_stats"
+        " WHERE lang = :lang AND term IN (SELECT value FROM json_each(:terms))"
+    ),
+}
+
+
 def document_frequencies(session: Session, lang: str, terms: Iterable[str]) -> dict[str, int]:
-    return _lookup(session, TermStat.term, TermStat.df, terms, TermStat.lang == lang)
+    wanted = sorted(set(terms))
+    dialect = session.get_bind().dialect.name
+    if dialect not in _DF_BY_ARRAY:
+        return _lookup(session, TermStat.term, TermStat.df, wanted, TermStat.lang == lang)
+    param = wanted if dialect == "postgresql" else json.dumps(wanted)
+    rows = session.connection().execute(_DF_BY_ARRAY[dialect], {"lang": lang, "terms": param})
+    return dict(rows.all())
 
 
 def language_docs(session: Session, lang: str) -> int:

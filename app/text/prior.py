@@ -34,6 +34,7 @@ def _stem_frequencies(lang: str) -> dict[str, float]:
     return stemmed
 
 
+@lru_cache(maxsize=262_144)
 def prior_doc_share(lang: str, term: str) -> float:
     """Estimated share of articles in ``lang`` that contain the (stemmed) term."""
     frequency = _stem_frequencies(lang).get(term, 0.0)
