@@ -68,12 +68,13 @@ def rebuild(session: Session, config: ClusteringConfig, now) -> int:
     stored = repo.index_layout(session)
     wanted = layout_of(config)
     fixed = ("scheme", "seed", "dup_num_perm", "dup_shingle_size", "story_num_perm")
-    if stored is not None and any(stored.get(k) != wanted[k] for k in fixed):
-        raise NotReady(
-            "signatures were made with other parameters ("
-            + "; ".join(d for d in differences(stored, wanted) if d.split(":")[0] in fixed)
-            + "): reindexing cannot change them; ingest the articles into a new database"
-        )
+    if stored is not None:
+        changed = differences({k: stored.get(k) for k in fixed}, {k: wanted[k] for k in fixed})
+        if changed:
+            raise NotReady(
+                f"signatures were made with other parameters ({'; '.join(changed)}): "
+                "reindexing cannot change them; ingest the articles into a new database"
+            )
     store = repo.SqlBucketStore(session)
     repo.delete_postings(session)
     articles = 0
