@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     time_bonus: float = ClusteringConfig.time_bonus
     centroid_terms: int = ClusteringConfig.centroid_terms
     boilerplate_repeats: int = ClusteringConfig.boilerplate_repeats
+    split_ratio: float = ClusteringConfig.split_ratio
+    split_min_group: int = ClusteringConfig.split_min_group
+    split_max_members: int = ClusteringConfig.split_max_members
 
     def clustering(self) -> ClusteringConfig:
         return ClusteringConfig(**{f.name: getattr(self, f.name) for f in fields(ClusteringConfig)})

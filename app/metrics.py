@@ -10,3 +10,6 @@ ARTICLES_INGESTED = Counter(
 REQUEST_SECONDS = Histogram(
     "story_request_seconds", "HTTP request latency", ["method", "route", "status"]
 )
+CLUSTER_SPLITS = Counter(
+    "story_cluster_splits_total", "Clusters split in two after a join (cluster repair)"
+)

@@ -31,3 +31,23 @@ Election supervisor Helen Park said the hand count of 18,204 ballots matched the
 Becker conceded in a statement and thanked volunteers. The new council will be sworn in on January 6."""
 
 PLAIN_FOOTER = "Copyright Millbrook Gazette. All rights reserved. Subscribe for unlimited access."
+
+# Two stories from one town, each told three times: with a very low join threshold the
+# second story's reports first join the first story's cluster, which repair must split.
+_TOWN = "Millbrook, the river town of 40,000 people in Fenwick County, "
+MILLBROOK_BUDGET = [
+    _TOWN + "approved a budget of 12 million dollars for a new bridge over the Fenwick "
+    "River on Tuesday. Council members voted seven to two for the steel bridge design.",
+    "The Millbrook council voted seven to two on Tuesday to fund the new Fenwick River "
+    "bridge. " + _TOWN + "will spend 12 million dollars on the steel design.",
+    "A steel bridge across the Fenwick River will cost Millbrook 12 million dollars "
+    "after the council vote on Tuesday. " + _TOWN + "expects construction next spring.",
+]
+MILLBROOK_MAYOR = [
+    _TOWN + "lost its mayor on Friday: Dana Okafor resigned after auditors found "
+    "campaign funds paid for private holidays. Okafor denied wrongdoing.",
+    "Mayor Dana Okafor of Millbrook resigned on Friday. Auditors said campaign money "
+    "covered private holidays; " + _TOWN + "will hold a special election.",
+    "Okafor quits: the Millbrook mayor stepped down on Friday over an audit of campaign "
+    "funds spent on holidays. " + _TOWN + "now has an acting mayor.",
+]

@@ -29,3 +29,9 @@ class ClusteringConfig:
     time_bonus: float = 0.3
     centroid_terms: int = 300
     boilerplate_repeats: int = 2
+    # Cluster repair after a join: split when the two halves' mean similarity is below
+    # split_ratio times the looser half's own (0 turns it off). Clusters above
+    # split_max_members are not re-checked, which bounds the cost of a join.
+    split_ratio: float = 0.7
+    split_min_group: int = 3
+    split_max_members: int = 60

@@ -11,7 +11,7 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, truncate
 from app.errors import Conflict, NotFound
 from app.lsh.signatures import SCHEME, to_bytes
-from app.services import layout
+from app.services import layout, repair
 from app.services.analysis import Analysis, ArticleIn, analyse, prepare
 from app.services.planning import Plan, plan
 from app.store import repo
@@ -137,6 +137,10 @@ def _index(session: Session, analysis: Analysis, config: ClusteringConfig) -> In
     repo.bump_term_stats(session, prepared.lang, analysis.features.story_terms, +1)
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes)
+    if decided.cluster_id is not None:
+        session.flush()
+        if repair.split_if_two_stories(session, cluster, prepared.lang, config, utcnow()):
+            session.refresh(row, ["cluster_id"])
     result = describe(session, row, created=True)
     result.story_candidates = decided.story_candidates
     return result

@@ -186,6 +186,23 @@ def move_members(session: Session, from_cluster: int, to_cluster: int) -> None:
     )
 
 
+def member_terms(
+    session: Session, cluster_id: int
+) -> list[tuple[int, dict, datetime | None, int | None]]:
+    """(pk, story_terms, published_at, duplicate_of_pk) of every member, oldest first."""
+    statement = (
+        select(Article.pk, Article.story_terms, Article.published_at, Article.duplicate_of_pk)
+        .where(Article.cluster_id == cluster_id)
+        .order_by(Article.pk)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def move_articles(session: Session, pks: Iterable[int], to_cluster: int) -> None:
+    for chunk in _chunks(sorted(set(pks))):
+        session.execute(update(Article).where(Article.pk.in_(chunk)).values(cluster_id=to_cluster))
+
+
 def cluster_members(
     session: Session, cluster_id: int, after_pk: int | None, limit: int
 ) -> list[Article]:

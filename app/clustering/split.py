@@ -1,0 +1,66 @@
+"""Cluster repair: split a cluster that has grown into two stories.
+
+The first report of a new event can join a neighbouring event's cluster (same people,
+same place, other action); the reports that follow then pull towards it. Once both
+groups have a few members, average linkage over the members separates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+
+@dataclass(frozen=True)
+class Split:
+    keep: list[int]  # member indexes that stay (the group holding member 0)
+    move: list[int]  # member indexes that form a new cluster
+    cross: float  # mean similarity between the groups
+    within: float  # mean similarity inside the looser group
+
+
+def similarity_matrix(vectors: Sequence[Mapping[str, float]]) -> np.ndarray:
+    """Cosine similarity of every pair of (weighted) term vectors."""
+    vocabulary = {term: i for i, term in enumerate(sorted({t for v in vectors for t in v}))}
+    matrix = np.zeros((len(vectors), len(vocabulary)))
+    for row, vector in enumerate(vectors):
+        for term, value in vector.items():
+            matrix[row, vocabulary[term]] = value
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    return np.clip(matrix @ matrix.T, 0.0, 1.0)
+
+
+def _mean_within(sim: np.ndarray, group: list[int]) -> float:
+    n = len(group)
+    if n < 2:
+        return 1.0  # a single member is entirely alike with itself
+    block = sim[np.ix_(group, group)]
+    return float((block.sum() - np.trace(block)) / (n * (n - 1)))
+
+
+def find_split(
+    vectors: Sequence[Mapping[str, float]], ratio: float, min_group: int
+) -> Split | None:
+    """Bisect the members by average linkage; split when the two groups are less alike
+    than ``ratio`` times the looser group is alike inside, and each has ``min_group``
+    members."""
+    if ratio <= 0 or len(vectors) < 2 * min_group:
+        return None
+    sim = similarity_matrix(vectors)
+    distance = 1.0 - sim
+    np.fill_diagonal(distance, 0.0)
+    labels = fcluster(linkage(squareform(distance, checks=False), "average"), 2, "maxclust")
+    first = [i for i, label in enumerate(labels) if label == labels[0]]
+    other = [i for i, label in enumerate(labels) if label != labels[0]]
+    if len(first) < min_group or len(other) < min_group:
+        return None
+    cross = float(sim[np.ix_(first, other)].mean())
+    within = min(_mean_within(sim, first), _mean_within(sim, other))
+    if cross >= ratio * within:
+        return None
+    return Split(keep=first, move=other, cross=cross, within=within)

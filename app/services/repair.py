@@ -1,0 +1,70 @@
+"""Cluster repair after a join: split a cluster that has grown into two stories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.clustering.config import ClusteringConfig
+from app.clustering.score import add_to_centroid, truncate, weigh
+from app.clustering.split import find_split
+from app.metrics import CLUSTER_SPLITS
+from app.services.planning import idf_function
+from app.store import repo
+from app.store.models import Cluster
+
+Member = tuple[int, dict, datetime | None, int | None]  # pk, terms, published, copy of
+
+
+def split_if_two_stories(
+    session: Session, cluster: Cluster, lang: str, config: ClusteringConfig, now: datetime
+) -> Cluster | None:
+    """Move the members of a second story into a new cluster; the group holding the
+    oldest member keeps the id. Returns the new cluster, or None when nothing moved."""
+    if not 2 * config.split_min_group <= cluster.size <= config.split_max_members:
+        return None
+    members = repo.member_terms(session, cluster.id)
+    terms = {t for _, member_terms, _, _ in members for t in member_terms}
+    idf_of = idf_function(session, lang, terms, config)
+    vectors = [weigh(member_terms, idf_of) for _, member_terms, _, _ in members]
+    split = find_split(vectors, config.split_ratio, config.split_min_group)
+    if split is None:
+        return None
+    moving = _with_copy_groups(members, {members[i][0] for i in split.move})
+    staying = [m for m in members if m[0] not in moving]
+    if min(len(moving), len(staying)) < config.split_min_group:
+        return None
+    new = repo.add_cluster(
+        session, Cluster(size=0, centroid={}, lang=cluster.lang, created_at=now, updated_at=now)
+    )
+    repo.move_articles(session, moving, new.id)
+    _describe(cluster, staying, config, now)
+    _describe(new, [m for m in members if m[0] in moving], config, now)
+    session.flush()
+    CLUSTER_SPLITS.inc()
+    return new
+
+
+def _with_copy_groups(members: list[Member], moving: set[int]) -> set[int]:
+    """A copy goes where its original goes (originals are older: pk order suffices)."""
+    in_cluster = {pk for pk, _, _, _ in members}
+    moved = set(moving)
+    for pk, _, _, copy_of in members:
+        if copy_of in in_cluster:
+            moved.discard(pk)
+            if copy_of in moved:
+                moved.add(pk)
+    return moved
+
+
+def _describe(cluster: Cluster, members: list[Member], config: ClusteringConfig, now) -> None:
+    centroid: dict[str, float] = {}
+    for _, terms, _, _ in members:
+        centroid = add_to_centroid(centroid, terms)
+    cluster.centroid = truncate(centroid, config.centroid_terms)
+    cluster.size = len(members)
+    dates = [published for _, _, published, _ in members if published is not None]
+    cluster.first_published = min(dates) if dates else None
+    cluster.last_published = max(dates) if dates else None
+    cluster.updated_at = now
