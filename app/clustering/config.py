@@ -16,7 +16,7 @@ class ClusteringConfig:
     minhash_seed: int = 1
     bucket_cap: int = 40
     candidate_clusters: int = 25
-    join_threshold: float = 0.30
+    join_threshold: float = 0.22
     merge_threshold: float = 0.55
     title_weight: float = 2.0
     capital_weight: float = 3.0
