@@ -1,6 +1,7 @@
 """Throughput and latency, side by side with datasketch's own LSH (in memory and on Redis).
 
     python -m bench.run [--sizes 2000,10000,50000] [--http-requests 400] [--clients 8]
+                        [--memory-max 20000] [--index-url postgresql://…]
                         [--redis redis://127.0.0.1:6379/0] [--redis-max 2000] [--out FILE]
 
 Documents are synthetic news-like texts made from a fixed seed (a Zipf vocabulary plus
@@ -93,8 +94,18 @@ def story_signatures(articles: list[ArticleIn], config: ClusteringConfig):
     ]
 
 
-def bench_index(signatures, config: ClusteringConfig, sizes, redis_url: str | None, redis_max: int):
-    """Index cost and probe latency: SQL postings vs datasketch (memory, Redis)."""
+def bench_index(
+    signatures,
+    config: ClusteringConfig,
+    sizes,
+    redis_url: str | None,
+    redis_max: int,
+    memory_max: int,
+    index_url: str | None = None,
+):
+    """Index cost and probe latency: SQL postings vs datasketch (memory, Redis).
+    The SQL index is a temporary SQLite file unless ``index_url`` names an empty,
+    migratable database (its postings are deleted afterwards)."""
     b, r = optimal_bands(config.story_lsh_threshold, config.story_num_perm)
     results: dict = {"bands": [b, r], "sizes": {}}
     systems = {
@@ -116,7 +127,7 @@ def bench_index(signatures, config: ClusteringConfig, sizes, redis_url: str | No
             },
         )
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/index.db"
+        url = index_url or f"sqlite:///{tmp}/index.db"
         migrate.upgrade(url)
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
@@ -125,7 +136,7 @@ def bench_index(signatures, config: ClusteringConfig, sizes, redis_url: str | No
             timings = {name: 0.0 for name in systems}
             with sessions() as session:
                 # postings only, no article rows: the index alone is compared
-                session.execute(text("PRAGMA foreign_keys=OFF"))
+                _without_foreign_keys(session)
                 store = repo.SqlBucketStore(session)
                 for i in range(inserted, size):
                     sig = signatures[i % len(signatures)]
@@ -139,6 +150,8 @@ def bench_index(signatures, config: ClusteringConfig, sizes, redis_url: str | No
                 session.commit()
             if size > redis_max:
                 systems.pop("datasketch_redis", None)  # a few thousand ops/s: too slow beyond
+            if size > memory_max:
+                systems.pop("datasketch_memory", None)  # its probe grows with the index
             for name, lsh in systems.items():
                 if lsh is None:
                     continue
@@ -174,6 +187,10 @@ def bench_index(signatures, config: ClusteringConfig, sizes, redis_url: str | No
                 }
                 for name in systems
             }
+        if index_url:  # leave the given database as it was found
+            with sessions() as session:
+                session.execute(text("DELETE FROM lsh_postings"))
+                session.commit()
         engine.dispose()
     if redis_url:
         import redis
@@ -236,6 +253,13 @@ def bench_http(articles: list[ArticleIn], clients: int, port: int = 8765) -> dic
     }
 
 
+def _without_foreign_keys(session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET session_replication_role = replica"))  # needs superuser
+    else:
+        session.execute(text("PRAGMA foreign_keys=OFF"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,10000,50000")
@@ -244,6 +268,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--redis-max", type=int, default=2000, help="largest size run on Redis")
+    parser.add_argument("--memory-max", type=int, default=20000, help="largest size in memory")
+    parser.add_argument("--index-url", help="database for the index benchmark (default SQLite)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -255,7 +281,15 @@ def main() -> None:
         )
     print(json.dumps({"bulk_ingest": report["bulk_ingest"]}), flush=True)
     signatures = story_signatures(synthetic_articles(5000, seed=12), config)
-    report["index"] = bench_index(signatures, config, sizes, args.redis or None, args.redis_max)
+    report["index"] = bench_index(
+        signatures,
+        config,
+        sizes,
+        args.redis or None,
+        args.redis_max,
+        args.memory_max,
+        args.index_url,
+    )
     print(json.dumps({"index": report["index"]}), flush=True)
     report["http"] = bench_http(synthetic_articles(args.http_requests, seed=13), args.clients)
     print(json.dumps({"http": report["http"]}), flush=True)

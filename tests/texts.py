@@ -51,3 +51,14 @@ MILLBROOK_MAYOR = [
     "Okafor quits: the Millbrook mayor stepped down on Friday over an audit of campaign "
     "funds spent on holidays. " + _TOWN + "now has an acting mayor.",
 ]
+
+# The budget story as German outlets would tell it: one story, in two languages.
+_ORT = "Millbrook, die Flussstadt mit 40.000 Einwohnern im Fenwick County, "
+MILLBROOK_BUDGET_DE = [
+    _ORT + "hat am Dienstag 12 Millionen Dollar für eine neue Brücke über den Fenwick "
+    "River bewilligt. Der Stadtrat stimmte mit sieben zu zwei Stimmen für die Stahlbrücke.",
+    "Der Stadtrat von Millbrook stimmte am Dienstag mit sieben zu zwei Stimmen für die "
+    "neue Brücke über den Fenwick River. " + _ORT + "gibt 12 Millionen Dollar aus.",
+    "Eine Stahlbrücke über den Fenwick River kostet Millbrook 12 Millionen Dollar, so "
+    "der Beschluss vom Dienstag. " + _ORT + "rechnet mit dem Baubeginn im Frühjahr.",
+]

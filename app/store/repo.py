@@ -188,10 +188,17 @@ def move_members(session: Session, from_cluster: int, to_cluster: int) -> None:
 
 def member_terms(
     session: Session, cluster_id: int
-) -> list[tuple[int, dict, datetime | None, int | None]]:
-    """(pk, story_terms, published_at, duplicate_of_pk) of every member, oldest first."""
+) -> list[tuple[int, dict, datetime | None, int | None, str]]:
+    """(pk, story_terms, published_at, duplicate_of_pk, lang) of every member, oldest
+    first."""
     statement = (
-        select(Article.pk, Article.story_terms, Article.published_at, Article.duplicate_of_pk)
+        select(
+            Article.pk,
+            Article.story_terms,
+            Article.published_at,
+            Article.duplicate_of_pk,
+            Article.lang,
+        )
         .where(Article.cluster_id == cluster_id)
         .order_by(Article.pk)
     )

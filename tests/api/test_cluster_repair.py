@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from tests.texts import MILLBROOK_BUDGET, MILLBROOK_MAYOR
+from tests.texts import MILLBROOK_BUDGET, MILLBROOK_BUDGET_DE, MILLBROOK_MAYOR
 
 
 @pytest.fixture
@@ -62,3 +62,19 @@ def test_repair_can_be_turned_off(greedy):
         ids = {client.get(f"/articles/{a}").json()["cluster_id"] for a in posted}
         assert len(ids) == 1
         assert client.get(f"/clusters/{ids.pop()}").json()["size"] == 6
+
+
+def test_one_story_in_two_languages_is_not_split_by_language(greedy):
+    with greedy() as client:
+        for i, (english, german) in enumerate(
+            zip(MILLBROOK_BUDGET, MILLBROOK_BUDGET_DE, strict=True)
+        ):
+            for article_id, text, lang in ((f"en-{i}", english, "en"), (f"de-{i}", german, "de")):
+                body = {"id": article_id, "text": text, "lang": lang}
+                assert client.post("/articles", json=body).status_code == 201
+        ids = {
+            client.get(f"/articles/{p}-{i}").json()["cluster_id"]
+            for p in ("en", "de")
+            for i in range(3)
+        }
+        assert len(ids) == 1
