@@ -12,6 +12,7 @@ from app.api.errors import BodySizeLimit, install_error_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.metrics import REQUEST_SECONDS
+from app.services.analysis import warm_up
 from app.store import migrate
 
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = active
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        warm_up(active.clustering())
         try:
             yield
         finally:

@@ -158,3 +158,17 @@ def dup_bands(config: ClusteringConfig) -> tuple[int, int]:
 
 def story_bands(config: ClusteringConfig) -> tuple[int, int]:
     return optimal_bands(config.story_lsh_threshold, config.story_num_perm)
+
+
+def warm_up(config: ClusteringConfig) -> None:
+    """Load the language model, stopword lists, stemmers and the English frequency prior
+    before the first request, which would otherwise wait seconds for them."""
+    from app.text.prior import prior_doc_share
+
+    text = "Warm-up: the council approved the new bridge on Tuesday."
+    lang = detect_language(text)
+    prior_doc_share(lang, "bridge")
+    features = build_features(None, text, lang, config.dup_shingle_size, StoryWeights())
+    signature(
+        (t.encode() for t in features.story_terms), config.story_num_perm, config.minhash_seed
+    )

@@ -39,7 +39,7 @@ def ingest(
     session: Session, article: ArticleIn, config: ClusteringConfig, max_text_chars: int
 ) -> IngestResult:
     prepared = prepare(article, max_text_chars)
-    with session.begin():
+    with repo.writer_turn(session), session.begin():
         analysis = analyse(session, prepared, config)  # reads only; outside the lock
         repo.acquire_ingest_lock(session)
         existing = repo.article_by_id(session, prepared.article_id)
@@ -55,7 +55,7 @@ def replace(
 ) -> IngestResult:
     """Re-index an article under its id with new content: all or nothing."""
     prepared = prepare(article, max_text_chars)
-    with session.begin():
+    with repo.writer_turn(session), session.begin():
         repo.acquire_ingest_lock(session)
         existing = repo.article_by_id(session, prepared.article_id)
         if existing is not None and existing.content_hash == prepared.content_hash:
@@ -67,7 +67,7 @@ def replace(
 
 
 def delete(session: Session, article_id: str, config: ClusteringConfig) -> None:
-    with session.begin():
+    with repo.writer_turn(session), session.begin():
         repo.acquire_ingest_lock(session)
         existing = repo.article_by_id(session, article_id)
         if existing is None:
@@ -77,7 +77,7 @@ def delete(session: Session, article_id: str, config: ClusteringConfig) -> None:
 
 def reindex(session: Session, config: ClusteringConfig) -> int:
     """Rebuild the band keys of every article for the configured LSH parameters."""
-    with session.begin():
+    with repo.writer_turn(session), session.begin():
         repo.acquire_ingest_lock(session)
         return layout.rebuild(session, config, utcnow())
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 
@@ -47,6 +49,26 @@ def _insert_for(session: Session):
 
 
 # -- locking ---------------------------------------------------------------------------
+
+
+_local_writers: dict[int, threading.Lock] = {}
+_local_writers_guard = threading.Lock()
+
+
+@contextmanager
+def writer_turn(session: Session) -> Iterator[None]:
+    """On SQLite, let this process's writers take turns on a thread lock before they
+    ask SQLite for its write lock: SQLite's busy handler polls with growing sleeps, so
+    under load some writers would wait seconds while others go ahead. Other processes
+    and other databases still meet at ``acquire_ingest_lock``."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    with _local_writers_guard:
+        lock = _local_writers.setdefault(id(bind), threading.Lock())
+    with lock:
+        yield
 
 
 def acquire_ingest_lock(session: Session) -> None:
