@@ -2,6 +2,7 @@
 
     python -m bench.run [--sizes 2000,10000,50000] [--http-requests 400] [--clients 8]
                         [--memory-max 20000] [--index-url postgresql://…]
+                        [--http-database-url postgresql://…] [--http-workers 2]
                         [--redis redis://127.0.0.1:6379/0] [--redis-max 2000] [--out FILE]
 
 Documents are synthetic news-like texts made from a fixed seed (a Zipf vocabulary plus
@@ -201,11 +202,21 @@ def bench_index(
     return results
 
 
-def bench_http(articles: list[ArticleIn], clients: int, port: int = 8765) -> dict:
+def bench_http(
+    articles: list[ArticleIn],
+    clients: int,
+    port: int = 8765,
+    database_url: str | None = None,
+    workers: int = 1,
+) -> dict:
+    """POST /articles from concurrent clients to uvicorn (``workers`` processes) on a
+    fresh SQLite file, or on ``database_url`` (migrated first; it should be empty)."""
     import httpx
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"DATABASE_URL": f"sqlite:///{tmp}/http.db", "PATH": "/usr/bin:/bin"}
+        url = database_url or f"sqlite:///{tmp}/http.db"
+        migrate.upgrade(url)
+        env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -214,6 +225,8 @@ def bench_http(articles: list[ArticleIn], clients: int, port: int = 8765) -> dic
                 "app.main:app",
                 "--port",
                 str(port),
+                "--workers",
+                str(workers),
                 "--log-level",
                 "warning",
             ],
@@ -247,6 +260,8 @@ def bench_http(articles: list[ArticleIn], clients: int, port: int = 8765) -> dic
     return {
         "requests": len(articles),
         "clients": clients,
+        "workers": workers,
+        "database": url.split(":", 1)[0],
         "per_second": len(articles) / seconds,
         "p50_ms": 1e3 * statistics.median(latencies),
         "p99_ms": 1e3 * percentile(latencies, 0.99),
@@ -266,6 +281,8 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=2000)
     parser.add_argument("--http-requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--http-workers", type=int, default=1, help="uvicorn processes")
+    parser.add_argument("--http-database-url", help="database for the HTTP run (default SQLite)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--redis-max", type=int, default=2000, help="largest size run on Redis")
     parser.add_argument("--memory-max", type=int, default=20000, help="largest size in memory")
@@ -291,7 +308,12 @@ def main() -> None:
         args.index_url,
     )
     print(json.dumps({"index": report["index"]}), flush=True)
-    report["http"] = bench_http(synthetic_articles(args.http_requests, seed=13), args.clients)
+    report["http"] = bench_http(
+        synthetic_articles(args.http_requests, seed=13),
+        args.clients,
+        database_url=args.http_database_url,
+        workers=args.http_workers,
+    )
     print(json.dumps({"http": report["http"]}), flush=True)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2))
