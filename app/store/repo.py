@@ -57,14 +57,13 @@ _local_writers_guard = threading.Lock()
 
 @contextmanager
 def writer_turn(session: Session) -> Iterator[None]:
-    """On SQLite, let this process's writers take turns on a thread lock before they
-    ask SQLite for its write lock: SQLite's busy handler polls with growing sleeps, so
-    under load some writers would wait seconds while others go ahead. Other processes
-    and other databases still meet at ``acquire_ingest_lock``."""
+    """The writers of one process take turns on a thread lock before they ask the
+    database for the ingest lock. On SQLite the busy handler polls with growing sleeps,
+    so under load some writers waited seconds while others went ahead; on any database,
+    threads waiting inside a transaction competed for the interpreter with the thread
+    holding the lock and stretched its turn. Other processes and replicas still meet at
+    ``acquire_ingest_lock``."""
     bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
     with _local_writers_guard:
         lock = _local_writers.setdefault(id(bind), threading.Lock())
     with lock:
