@@ -1,0 +1,22 @@
+"""Document frequencies: counted per language, read back exactly in one statement."""
+
+from app.store import repo
+
+
+def test_document_frequencies_are_exact_per_language(sessions):
+    many = [f"term{i}" for i in range(3000)]  # more than any IN-list chunk
+    with sessions() as session, session.begin():
+        repo.bump_term_stats(session, "en", many, +1)
+        repo.bump_term_stats(session, "en", [*many[:10], "o'brien", "#2018"], +1)
+        repo.bump_term_stats(session, "de", ["term1"], +1)
+        repo.bump_term_stats(session, "en", ["term2"], -1)
+    with sessions() as session:
+        asked = [*many, "o'brien", "#2018", "absent", "term1"]  # duplicates are fine
+        found = repo.document_frequencies(session, "en", asked)
+        assert len(found) == 3002
+        assert found["term0"] == 2 and found["term2"] == 1 and found["term2999"] == 1
+        assert found["o'brien"] == 1 and found["#2018"] == 1
+        assert "absent" not in found
+        assert repo.document_frequencies(session, "de", ["term1", "term0"]) == {"term1": 1}
+        assert repo.document_frequencies(session, "fr", many) == {}
+        assert repo.document_frequencies(session, "en", []) == {}
