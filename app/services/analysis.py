@@ -112,14 +112,18 @@ def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
     )
 
 
-def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> Analysis:
-    weights = StoryWeights(
+def story_weights(config: ClusteringConfig) -> StoryWeights:
+    return StoryWeights(
         config.title_weight,
         config.capital_weight,
         config.number_weight,
         config.lead_tokens,
         config.lead_weight,
     )
+
+
+def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> Analysis:
+    weights = story_weights(config)
     line_hashes = [line_fingerprint(line) for line in prepared.lines]
     seen = (
         repo.source_line_counts(session, prepared.source_key, line_hashes)
@@ -168,7 +172,7 @@ def warm_up(config: ClusteringConfig) -> None:
     text = "Warm-up: the council approved the new bridge on Tuesday."
     lang = detect_language(text)
     prior_doc_share(lang, "bridge")
-    features = build_features(None, text, lang, config.dup_shingle_size, StoryWeights())
+    features = build_features(None, text, lang, config.dup_shingle_size, story_weights(config))
     signature(
         (t.encode() for t in features.story_terms), config.story_num_perm, config.minhash_seed
     )

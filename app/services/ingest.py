@@ -138,9 +138,7 @@ def _index(session: Session, analysis: Analysis, config: ClusteringConfig) -> In
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes)
     if decided.cluster_id is not None:  # a join can leave two stories in one cluster
-        session.flush()
-        if repair.split_if_two_stories(session, cluster, prepared.lang, config, utcnow()):
-            session.refresh(row, ["cluster_id"])
+        repair.split_if_two_stories(session, cluster, prepared.lang, config, utcnow())
     result = describe(session, row, created=True)
     result.story_candidates = decided.story_candidates
     return result

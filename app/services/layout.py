@@ -41,7 +41,19 @@ def differences(stored: dict, wanted: dict) -> list[str]:
 
 def check(session: Session, config: ClusteringConfig) -> None:
     """Raise NotReady when the stored index was built with other parameters."""
+    _compare(repo.index_layout(session), config)
+
+
+def ensure(session: Session, config: ClusteringConfig, now) -> None:
+    """Check the layout, recording it on the first write. Call under the ingest lock."""
     stored = repo.index_layout(session)
+    if stored is None:
+        repo.save_index_layout(session, layout_of(config), now)
+    else:
+        _compare(stored, config)
+
+
+def _compare(stored: dict | None, config: ClusteringConfig) -> None:
     if stored is None:
         return
     changed = differences(stored, layout_of(config))
@@ -51,14 +63,6 @@ def check(session: Session, config: ClusteringConfig) -> None:
             + "; ".join(changed)
             + "): run 'story-clusters reindex' or restore the settings"
         )
-
-
-def ensure(session: Session, config: ClusteringConfig, now) -> None:
-    """Check the layout, recording it on the first write. Call under the ingest lock."""
-    if repo.index_layout(session) is None:
-        repo.save_index_layout(session, layout_of(config), now)
-    else:
-        check(session, config)
 
 
 def rebuild(session: Session, config: ClusteringConfig, now) -> int:

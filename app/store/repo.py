@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,7 +52,8 @@ def _insert_for(session: Session):
 # -- locking ---------------------------------------------------------------------------
 
 
-_local_writers: dict[int, threading.Lock] = {}
+# one turn lock per engine, forgotten with the engine
+_local_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _local_writers_guard = threading.Lock()
 
 
@@ -65,7 +67,7 @@ def writer_turn(session: Session) -> Iterator[None]:
     ``acquire_ingest_lock``."""
     bind = session.get_bind()
     with _local_writers_guard:
-        lock = _local_writers.setdefault(id(bind), threading.Lock())
+        lock = _local_writers.setdefault(bind, threading.Lock())
     with lock:
         yield
 
