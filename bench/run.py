@@ -40,10 +40,10 @@ from app.lsh.bands import posting_keys
 from app.lsh.params import optimal_bands
 from app.lsh.signatures import minhash
 from app.services import ingest
-from app.services.analysis import ArticleIn
+from app.services.analysis import ArticleIn, story_weights
 from app.store import migrate, repo
 from app.store.models import STORY_INDEX
-from app.text.features import StoryWeights, story_terms
+from app.text.features import story_terms
 
 VOCABULARY = [f"wort{i}" for i in range(20000)]
 
@@ -71,20 +71,21 @@ def percentile(values: list[float], q: float) -> float:
 
 def bench_bulk_ingest(articles: list[ArticleIn], url: str) -> dict:
     settings = Settings(database_url=url)
+    config = settings.clustering()
     migrate.upgrade(url)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     started = time.perf_counter()
     for article in articles:
         with sessions() as session:
-            ingest.ingest(session, article, settings.clustering(), settings.max_text_chars)
+            ingest.ingest(session, article, config, settings.max_text_chars)
     seconds = time.perf_counter() - started
     engine.dispose()
     return {"articles": len(articles), "seconds": seconds, "per_second": len(articles) / seconds}
 
 
 def story_signatures(articles: list[ArticleIn], config: ClusteringConfig):
-    weights = StoryWeights()
+    weights = story_weights(config)  # the service's own term weighting
     return [
         minhash(
             (t.encode() for t in story_terms(None, a.text, "en", weights)),
