@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import cosine, weigh
+from app.clustering.score import cosine, cosines, weigh
 from app.lsh.signatures import estimated_jaccard
 
 
@@ -86,6 +86,23 @@ def score_clusters(
         score = cosine(article, weigh(c.centroid, idf_of))
         score *= time_factor(c.days_apart(published), config)
         scores.append(ClusterScore(c.cluster_id, score, c.lsh_hits))
+    return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
+
+
+def score_weighted(
+    article: tuple[np.ndarray, np.ndarray],
+    candidates: Sequence[ClusterCandidate],
+    centroids: Sequence[tuple[np.ndarray, np.ndarray]],
+    published: datetime | None = None,
+    config: ClusteringConfig | None = None,
+) -> list[ClusterScore]:
+    """``score_clusters`` on IDF-weighted (term ids, weights) arrays: the article's and
+    each candidate's centroid, in the candidates' order."""
+    similarities = cosines(*article, centroids)
+    scores = [
+        ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)
+        for c, sim in zip(candidates, similarities, strict=True)
+    ]
     return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
 
 

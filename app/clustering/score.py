@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
 
 Vector = Mapping[str, float]
 
@@ -57,3 +59,34 @@ def shared_terms(a: Vector, b: Vector, top: int) -> list[tuple[str, float]]:
     """Terms both vectors hold, by their contribution to the dot product."""
     contributions = {t: v * b[t] for t, v in a.items() if t in b}
     return sorted(contributions.items(), key=lambda item: -item[1])[:top]
+
+
+# -- the same scores on arrays: term ids instead of term strings -----------------------
+
+
+def idf_array(
+    df: np.ndarray, n_docs: float, prior_share: np.ndarray, prior_docs: float
+) -> np.ndarray:
+    """``idf`` of many terms at once."""
+    ratio = (1.0 + n_docs + prior_docs) / (1.0 + df + prior_docs * prior_share)
+    return np.maximum(0.0, np.log(ratio))
+
+
+def cosines(
+    ids: np.ndarray, weights: np.ndarray, others: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> list[float]:
+    """Cosine of one sparse vector (term ids, weights; ids unique) with each of others."""
+    order = np.argsort(ids)
+    sorted_ids, sorted_weights = ids[order], weights[order]
+    own_norm = float(np.sqrt(np.dot(weights, weights)))
+    found = []
+    for other_ids, other_weights in others:
+        denominator = own_norm * float(np.sqrt(np.dot(other_weights, other_weights)))
+        if not denominator or not len(sorted_ids):
+            found.append(0.0)
+            continue
+        at = np.minimum(np.searchsorted(sorted_ids, other_ids), len(sorted_ids) - 1)
+        shared = sorted_ids[at] == other_ids
+        dot = float(np.dot(sorted_weights[at[shared]], other_weights[shared]))
+        found.append(dot / denominator)
+    return found

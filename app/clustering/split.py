@@ -51,7 +51,28 @@ def find_split(
     members."""
     if ratio <= 0 or len(vectors) < 2 * min_group:
         return None
-    sim = similarity_matrix(vectors)
+    return split_by_similarity(similarity_matrix(vectors), ratio, min_group)
+
+
+def sparse_similarity(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """``similarity_matrix`` of vectors given as (term ids, weights), ids unique per row."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0, *(len(ids) for ids, _ in rows)])
+    ids = np.concatenate([ids for ids, _ in rows]) if rows else np.zeros(0, np.int64)
+    data = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
+    width = int(ids.max()) + 1 if len(ids) else 1
+    matrix = csr_matrix((data, ids, indptr), shape=(len(rows), width))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    unit_rows = csr_matrix(matrix.multiply(scale[:, None]))
+    return np.clip((unit_rows @ unit_rows.T).toarray(), 0.0, 1.0)
+
+
+def split_by_similarity(sim: np.ndarray, ratio: float, min_group: int) -> Split | None:
+    """``find_split`` given the members' similarity matrix."""
+    if ratio <= 0 or len(sim) < 2 * min_group:
+        return None
     distance = 1.0 - sim
     np.fill_diagonal(distance, 0.0)
     labels = fcluster(linkage(squareform(distance, checks=False), "average"), 2, "maxclust")

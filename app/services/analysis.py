@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
 from app.errors import InvalidInput
 from app.lsh.bands import posting_keys
 from app.lsh.params import optimal_bands
 from app.lsh.signatures import signature
-from app.store import repo
 from app.text.boilerplate import boilerplate_lines, line_fingerprint
 from app.text.features import Features, StoryWeights, build_features
 from app.text.html import extract_html
@@ -112,6 +112,7 @@ def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
     )
 
 
+@lru_cache(maxsize=32)
 def story_weights(config: ClusteringConfig) -> StoryWeights:
     return StoryWeights(
         config.title_weight,
@@ -122,24 +123,39 @@ def story_weights(config: ClusteringConfig) -> StoryWeights:
     )
 
 
-def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> Analysis:
-    weights = story_weights(config)
+def analyse(prepared: Prepared, config: ClusteringConfig) -> Analysis:
+    """Features, signatures and band keys of the whole text: pure CPU, no database, so
+    it runs before any lock is taken (and in worker processes for bulk ingest).
+    Raises InvalidInput for text without a usable word."""
     line_hashes = [line_fingerprint(line) for line in prepared.lines]
-    seen = (
-        repo.source_line_counts(session, prepared.source_key, line_hashes)
-        if prepared.source_key
-        else {}
-    )
-    dropped = boilerplate_lines(prepared.lines, seen, config.boilerplate_repeats)
-    kept = "\n".join(line for i, line in enumerate(prepared.lines) if i not in dropped)
-    features = build_features(prepared.title, kept, prepared.lang, config.dup_shingle_size, weights)
-    if not features.has_words and dropped:  # boilerplate took every usable word: keep it all
-        dropped = set()
-        features = build_features(
-            prepared.title, prepared.body, prepared.lang, config.dup_shingle_size, weights
-        )
-    if not features.has_words:
+    analysis = _analysis(prepared, prepared.body, line_hashes, [], config)
+    if not analysis.features.has_words:
         raise InvalidInput("text has no usable words (only numbers, stopwords or symbols)")
+    return analysis
+
+
+def drop_boilerplate(
+    analysis: Analysis, seen_counts: Mapping[int, int], config: ClusteringConfig
+) -> Analysis:
+    """The analysis of the text without the lines its source has repeated often enough
+    to be boilerplate (``seen_counts``: line fingerprint -> earlier articles carrying
+    it). Unchanged when no line is dropped, or when the dropped lines took every usable
+    word (then the text is all there is)."""
+    prepared = analysis.prepared
+    dropped = boilerplate_lines(analysis.line_hashes, seen_counts, config.boilerplate_repeats)
+    if not dropped:
+        return analysis
+    kept = "\n".join(line for i, line in enumerate(prepared.lines) if i not in dropped)
+    without = _analysis(prepared, kept, analysis.line_hashes, sorted(dropped), config)
+    return without if without.features.has_words else analysis
+
+
+def _analysis(
+    prepared: Prepared, body: str, line_hashes: list[int], dropped: list[int], config
+) -> Analysis:
+    features = build_features(
+        prepared.title, body, prepared.lang, config.dup_shingle_size, story_weights(config)
+    )
     dup_sig = signature(features.dup_shingles, config.dup_num_perm, config.minhash_seed)
     story_sig = signature(
         (term.encode() for term in features.story_terms), config.story_num_perm, config.minhash_seed
@@ -148,7 +164,7 @@ def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> A
         prepared=prepared,
         features=features,
         line_hashes=line_hashes,
-        dropped_lines=sorted(dropped),
+        dropped_lines=dropped,
         dup_signature=dup_sig,
         story_signature=story_sig,
         dup_keys=posting_keys(dup_sig, *dup_bands(config)),
@@ -156,10 +172,12 @@ def analyse(session: Session, prepared: Prepared, config: ClusteringConfig) -> A
     )
 
 
+@lru_cache(maxsize=32)
 def dup_bands(config: ClusteringConfig) -> tuple[int, int]:
     return optimal_bands(config.dup_lsh_threshold, config.dup_num_perm)
 
 
+@lru_cache(maxsize=32)
 def story_bands(config: ClusteringConfig) -> tuple[int, int]:
     return optimal_bands(config.story_lsh_threshold, config.story_num_perm)
 

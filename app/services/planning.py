@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from app.clustering.assign import (
@@ -15,15 +17,18 @@ from app.clustering.assign import (
     StoryDecision,
     decide_story,
     near_duplicates,
-    score_clusters,
+    score_weighted,
 )
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import idf
+from app.clustering.score import idf, idf_array
 from app.lsh.signatures import from_bytes
 from app.services.analysis import Analysis
+from app.services.index_cache import ArticleRef, ClusterState, IndexCache
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from app.text.prior import prior_doc_share
+
+TermArrays = tuple[np.ndarray, np.ndarray]  # (term ids, values)
 
 
 @dataclass
@@ -41,7 +46,7 @@ class Plan:
 
 
 def idf_function(session: Session, lang: str, terms: set[str], config: ClusteringConfig):
-    """IDF of every given term, looked up once: scoring calls it for each centroid term."""
+    """Exact IDF of the given terms, straight from the database (for `explain`)."""
     counted = repo.document_frequencies(session, lang, terms)
     docs = repo.language_docs(session, lang)
 
@@ -52,6 +57,68 @@ def idf_function(session: Session, lang: str, terms: set[str], config: Clusterin
     return lambda term: weights[term] if term in weights else idf_of(term)
 
 
+# -- reading through the cache ---------------------------------------------------------
+
+
+def article_refs(session: Session, cache: IndexCache, pks: Iterable[int]) -> dict[int, ArticleRef]:
+    refs = cache.refs
+    found = {pk: refs[pk] for pk in pks if pk in refs}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        for pk, row in repo.article_refs(session, missing).items():
+            found[pk] = refs[pk] = ArticleRef(*row)
+    return found
+
+
+def cluster_states(
+    session: Session, cache: IndexCache, ids: Iterable[int]
+) -> dict[int, ClusterState]:
+    states = cache.clusters
+    found = {cid: states[cid] for cid in ids if cid in states}
+    missing = [cid for cid in ids if cid not in found]
+    if missing:
+        for cid, row in repo.cluster_states(session, missing).items():
+            found[cid] = states[cid] = ClusterState(*row)
+    return found
+
+
+def term_arrays(cache: IndexCache, lang: str, vector: Mapping[str, float]) -> TermArrays:
+    ids = cache.table(lang).ids_of(vector)
+    return ids, np.fromiter(vector.values(), dtype=float, count=len(vector))
+
+
+def centroid_arrays(cache: IndexCache, lang: str, state: ClusterState) -> TermArrays:
+    arrays = state.arrays.get(lang)
+    if arrays is None:
+        arrays = state.arrays[lang] = term_arrays(cache, lang, state.centroid)
+    return arrays
+
+
+def idf_weighted(
+    session: Session,
+    cache: IndexCache,
+    lang: str,
+    vectors: Sequence[TermArrays],
+    config: ClusteringConfig,
+) -> list[TermArrays]:
+    """Each vector times the IDF of its terms; frequencies not yet known are read from
+    the database in one statement."""
+    table = cache.table(lang)
+    if vectors:
+        unknown = table.unknown_terms(np.concatenate([ids for ids, _ in vectors]))
+        if unknown:
+            table.learn(unknown, repo.document_frequencies(session, lang, unknown))
+    if table.docs is None:
+        table.docs = repo.language_docs(session, lang)
+    return [
+        (ids, values * idf_array(table.df[ids], table.docs, table.prior[ids], config.prior_docs))
+        for ids, values in vectors
+    ]
+
+
+# -- the plan --------------------------------------------------------------------------
+
+
 def _within_window(analysis: Analysis, published, config: ClusteringConfig) -> bool:
     mine = analysis.prepared.article.published_at
     if config.time_window_days <= 0 or mine is None or published is None:
@@ -60,30 +127,37 @@ def _within_window(analysis: Analysis, published, config: ClusteringConfig) -> b
 
 
 def plan(
-    session: Session, analysis: Analysis, config: ClusteringConfig, exclude_pk: int | None = None
+    session: Session,
+    cache: IndexCache,
+    analysis: Analysis,
+    config: ClusteringConfig,
+    exclude_pk: int | None = None,
 ) -> Plan:
     store = repo.SqlBucketStore(session)
     dup_hits = store.probe(DUP_INDEX, analysis.dup_keys, config.bucket_cap)
     story_hits = store.probe(STORY_INDEX, analysis.story_keys, config.bucket_cap)
     for hits in (dup_hits, story_hits):
         hits.pop(exclude_pk, None)
-    refs = repo.candidate_refs(session, set(dup_hits) | set(story_hits))
+    refs = article_refs(session, cache, set(dup_hits) | set(story_hits))
 
     copies = _verify_copies(session, analysis, dup_hits, refs, config)
     # A cluster ranks by its best-matching member: summing would favour big clusters.
+    windowed = config.time_window_days > 0 and analysis.prepared.article.published_at
     cluster_hits: Counter[int] = Counter()
     for pk, hits in story_hits.items():
-        if pk in refs and _within_window(analysis, refs[pk][2], config):
-            cluster_id = refs[pk][0]
-            cluster_hits[cluster_id] = max(cluster_hits[cluster_id], hits)
-    decision = _decide(session, analysis, cluster_hits, config)
+        ref = refs.get(pk)
+        if ref is None or (windowed and not _within_window(analysis, ref.published_at, config)):
+            continue
+        if hits > cluster_hits[ref.cluster_id]:
+            cluster_hits[ref.cluster_id] = hits
+    decision = _decide(session, cache, analysis, cluster_hits, config)
 
     if copies:
         best = copies[0]
         return Plan(
             near_duplicates=copies,
             duplicate_of_pk=best.root_pk,
-            cluster_id=refs[best.pk][0],
+            cluster_id=refs[best.pk].cluster_id,
             merge=[],
             scores=decision.scores,
             story_candidates=set(story_hits),
@@ -103,33 +177,33 @@ def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplic
         return []
     signatures = repo.dup_signatures(session, dup_hits)
     candidates = [
-        DupCandidate(pk, from_bytes(sig), refs[pk][1] or pk)
+        DupCandidate(pk, from_bytes(sig), refs[pk].duplicate_of_pk or pk)
         for pk, sig in signatures.items()
         if pk in refs
     ]
     return near_duplicates(analysis.dup_signature, candidates, config.dup_threshold)
 
 
-def _decide(session, analysis, cluster_hits: Counter, config) -> StoryDecision:
+def _decide(session, cache, analysis, cluster_hits: Counter, config) -> StoryDecision:
     if not cluster_hits:
         return StoryDecision(join=None)
     top = [cid for cid, _ in cluster_hits.most_common(config.candidate_clusters)]
-    clusters = repo.clusters_by_ids(session, top)
+    states = cluster_states(session, cache, top)
     candidates = [
         ClusterCandidate(
             cid,
-            clusters[cid].centroid,
+            states[cid].centroid,
             cluster_hits[cid],
-            clusters[cid].first_published,
-            clusters[cid].last_published,
+            states[cid].first_published,
+            states[cid].last_published,
         )
         for cid in top
-        if cid in clusters
+        if cid in states
     ]
-    terms = set(analysis.features.story_terms)
-    for candidate in candidates:
-        terms.update(candidate.centroid)
-    idf_of = idf_function(session, analysis.prepared.lang, terms, config)
+    lang = analysis.prepared.lang
+    raw = [term_arrays(cache, lang, analysis.features.story_terms)]
+    raw += [centroid_arrays(cache, lang, states[c.cluster_id]) for c in candidates]
+    article, *centroids = idf_weighted(session, cache, lang, raw, config)
     published = analysis.prepared.article.published_at
-    scores = score_clusters(analysis.features.story_terms, candidates, idf_of, published, config)
+    scores = score_weighted(article, candidates, centroids, published, config)
     return decide_story(scores, config)

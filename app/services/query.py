@@ -11,8 +11,8 @@ from app.clustering.config import ClusteringConfig
 from app.errors import NotFound
 from app.services import layout
 from app.services.analysis import ArticleIn, analyse, prepare
-from app.services.ingest import IngestResult, describe
-from app.services.planning import plan
+from app.services.index_cache import IndexCache
+from app.services.ingest import IngestResult, decide, describe
 from app.store import repo
 from app.store.models import Article, Cluster
 
@@ -102,8 +102,7 @@ def match(
     prepared = prepare(article, max_text_chars)
     try:
         layout.check(session, config)
-        analysis = analyse(session, prepared, config)
-        decided = plan(session, analysis, config)
+        _, decided = decide(session, IndexCache(), analyse(prepared, config), config)
         ids = repo.ids_by_pks(
             session, [d.pk for d in decided.near_duplicates] + [decided.duplicate_of_pk or 0]
         )

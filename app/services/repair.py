@@ -2,40 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import add_to_centroid, truncate, weigh
-from app.clustering.split import find_split
+from app.clustering.score import add_to_centroid, truncate
+from app.clustering.split import sparse_similarity, split_by_similarity
 from app.metrics import CLUSTER_SPLITS
-from app.services.planning import idf_function
+from app.services import footprint
+from app.services.index_cache import ClusterState, IndexCache
+from app.services.planning import TermArrays, idf_weighted, term_arrays
 from app.store import repo
-from app.store.models import Cluster
 
 
 class Member(NamedTuple):
     pk: int
-    terms: dict
     published: datetime | None
     copy_of: int | None
     lang: str
 
 
+@dataclass(frozen=True)
+class SplitDone:
+    new_cluster_id: int
+    moved: set[int]
+
+
 def split_if_two_stories(
-    session: Session, cluster: Cluster, lang: str, config: ClusteringConfig, now: datetime
-) -> Cluster | None:
+    session: Session,
+    cache: IndexCache,
+    cluster: ClusterState,
+    lang: str,
+    config: ClusteringConfig,
+    now: datetime,
+) -> SplitDone | None:
     """Move the members of a second story into a new cluster; the group holding the
-    oldest member keeps the id. Returns the new cluster, or None when nothing moved."""
+    oldest member keeps the id. None when nothing moved."""
     if not 2 * config.split_min_group <= cluster.size <= config.split_max_members:
         return None
-    members = [Member(*row) for row in repo.member_terms(session, cluster.id)]
-    terms = {t for member in members for t in member.terms}
-    idf_of = idf_function(session, lang, terms, config)
-    vectors = [weigh(member.terms, idf_of) for member in members]
-    split = find_split(vectors, config.split_ratio, config.split_min_group)
+    members = [Member(*row) for row in repo.member_rows(session, cluster.id)]
+    terms = _member_terms(session, cache, [m.pk for m in members])
+    vectors = idf_weighted(
+        session, cache, lang, [_member_arrays(cache, lang, m.pk, terms) for m in members], config
+    )
+    split = split_by_similarity(
+        sparse_similarity(vectors), config.split_ratio, config.split_min_group
+    )
     if split is None:
         return None
     moving = _with_copy_groups(members, {members[i].pk for i in split.move})
@@ -45,15 +60,34 @@ def split_if_two_stories(
         return None
     if _split_by_language(staying, moved):
         return None
-    new = repo.add_cluster(
-        session, Cluster(size=0, centroid={}, lang=cluster.lang, created_at=now, updated_at=now)
+    new_id = repo.insert_cluster(
+        session, {"size": 0, "centroid": {}, "lang": lang, "created_at": now, "updated_at": now}
     )
-    repo.move_articles(session, moving, new.id)
-    _describe(cluster, staying, config, now)
-    _describe(new, moved, config, now)
-    session.flush()
+    repo.move_articles(session, moving, new_id)
+    for pk in moving:
+        if pk in cache.refs:
+            cache.refs[pk].cluster_id = new_id
+    new = ClusterState(new_id, 0, {}, None, None)
+    _describe(session, cache, cluster, staying, terms, config, now)
+    _describe(session, cache, new, moved, terms, config, now)
     CLUSTER_SPLITS.inc()
-    return new
+    return SplitDone(new_id, moving)
+
+
+def _member_terms(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, dict]:
+    found = {pk: cache.terms[pk] for pk in pks if pk in cache.terms}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        for pk, terms in repo.story_terms_of(session, missing).items():
+            found[pk] = cache.terms[pk] = terms
+    return found
+
+
+def _member_arrays(cache: IndexCache, lang: str, pk: int, terms: dict[int, dict]) -> TermArrays:
+    arrays = cache.arrays.get((pk, lang))
+    if arrays is None:
+        arrays = cache.arrays[(pk, lang)] = term_arrays(cache, lang, terms[pk])
+    return arrays
 
 
 def _split_by_language(a: list[Member], b: list[Member]) -> bool:
@@ -74,13 +108,14 @@ def _with_copy_groups(members: list[Member], moving: set[int]) -> set[int]:
     return moved
 
 
-def _describe(cluster: Cluster, members: list[Member], config: ClusteringConfig, now) -> None:
+def _describe(session, cache, cluster: ClusterState, members, terms, config, now) -> None:
     centroid: dict[str, float] = {}
     for member in members:
-        centroid = add_to_centroid(centroid, member.terms)
+        centroid = add_to_centroid(centroid, terms[member.pk])
     cluster.centroid = truncate(centroid, config.centroid_terms)
     cluster.size = len(members)
     dates = [m.published for m in members if m.published is not None]
     cluster.first_published = min(dates) if dates else None
     cluster.last_published = max(dates) if dates else None
-    cluster.updated_at = now
+    cluster.changed()
+    footprint.save_cluster(session, cache, cluster, now)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import TextClause, delete, func, select, text, update
+from sqlalchemy import TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,74 @@ def _insert_for(session: Session):
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+# Rows of one article go in as one array parameter (unnest on PostgreSQL, json_each on
+# SQLite): one statement per table, not one per row.
+def _array(session: Session, values: list) -> list | str:
+    return values if session.get_bind().dialect.name == "postgresql" else json.dumps(values)
+
+
+def _by_dialect(session: Session, statements: dict[str, TextClause]) -> TextClause:
+    return statements[session.get_bind().dialect.name]
+
+
+_ADD_POSTINGS = {
+    "postgresql": text(
+        "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+        " SELECT :idx, k, :pk FROM unnest(CAST(:keys AS bigint[])) AS k ON CONFLICT DO NOTHING"
+    ),
+    "sqlite": text(
+        "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+        " SELECT :idx, value, :pk FROM json_each(:keys) WHERE true ON CONFLICT DO NOTHING"
+    ),
+}
+_BUMP_TERMS = {
+    "postgresql": text(
+        "INSERT INTO term_stats (lang, term, df)"
+        " SELECT :lang, t, :delta FROM unnest(CAST(:terms AS text[])) AS t"
+        " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df"
+    ),
+    "sqlite": text(
+        "INSERT INTO term_stats (lang, term, df)"
+        " SELECT :lang, value, :delta FROM json_each(:terms) WHERE true"
+        " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + excluded.df"
+    ),
+}
+_DROP_UNUSED_TERMS = {
+    "postgresql": text(
+        "DELETE FROM term_stats WHERE lang = :lang AND df <= 0"
+        " AND term IN (SELECT unnest(CAST(:terms AS text[])))"
+    ),
+    "sqlite": text(
+        "DELETE FROM term_stats WHERE lang = :lang AND df <= 0"
+        " AND term IN (SELECT value FROM json_each(:terms))"
+    ),
+}
+_BUMP_LINES = {
+    "postgresql": text(
+        "INSERT INTO source_lines (source, line_hash, articles)"
+        " SELECT :source, h, :delta FROM unnest(CAST(:hashes AS bigint[])) AS h"
+        " ON CONFLICT (source, line_hash)"
+        " DO UPDATE SET articles = source_lines.articles + EXCLUDED.articles"
+    ),
+    "sqlite": text(
+        "INSERT INTO source_lines (source, line_hash, articles)"
+        " SELECT :source, value, :delta FROM json_each(:hashes) WHERE true"
+        " ON CONFLICT (source, line_hash)"
+        " DO UPDATE SET articles = source_lines.articles + excluded.articles"
+    ),
+}
+_DROP_UNUSED_LINES = {
+    "postgresql": text(
+        "DELETE FROM source_lines WHERE source = :source AND articles <= 0"
+        " AND line_hash IN (SELECT unnest(CAST(:hashes AS bigint[])))"
+    ),
+    "sqlite": text(
+        "DELETE FROM source_lines WHERE source = :source AND articles <= 0"
+        " AND line_hash IN (SELECT value FROM json_each(:hashes))"
+    ),
+}
+
+
 # -- locking ---------------------------------------------------------------------------
 
 
@@ -72,15 +140,21 @@ def writer_turn(session: Session) -> Iterator[None]:
         yield
 
 
-def acquire_ingest_lock(session: Session) -> None:
+def acquire_ingest_lock(session: Session) -> int:
     """Serialise writers: held until the transaction ends (row lock on PostgreSQL, the
-    database write lock on SQLite). Must be the first write of the transaction."""
-    result = session.execute(
-        update(IngestLock).where(IngestLock.id == 1).values(generation=IngestLock.generation + 1)
-    )
-    if result.rowcount == 0:  # a schema made without the migration's seed row
+    database write lock on SQLite). Must be the first write of the transaction.
+    Returns the lock's new generation: one more than the last writer's."""
+    generation = session.execute(
+        update(IngestLock)
+        .where(IngestLock.id == 1)
+        .values(generation=IngestLock.generation + 1)
+        .returning(IngestLock.generation)
+    ).scalar_one_or_none()
+    if generation is None:  # a schema made without the migration's seed row
         session.add(IngestLock(id=1, generation=1))
         session.flush()
+        generation = 1
+    return generation
 
 
 # -- LSH buckets -----------------------------------------------------------------------
@@ -106,18 +180,16 @@ class SqlBucketStore:
         self.session = session
 
     def add(self, index: int, article_pk: int, keys: Sequence[int]) -> None:
-        rows = [{"lsh_index": index, "band_key": k, "article_pk": article_pk} for k in set(keys)]
-        insert = _insert_for(self.session)
-        for chunk in _chunks(rows):
-            self.session.execute(insert(LshPosting).on_conflict_do_nothing(), list(chunk))
+        params = {"idx": index, "pk": article_pk, "keys": _array(self.session, sorted(set(keys)))}
+        self.session.connection().execute(_by_dialect(self.session, _ADD_POSTINGS), params)
 
     def probe(self, index: int, keys: Sequence[int], bucket_cap: int) -> dict[int, int]:
         if not keys:
             return {}
         params: dict[str, int] = {"lsh_index": index, "cap": bucket_cap}
         params.update({f"k{i}": key for i, key in enumerate(keys)})
-        rows = self.session.execute(_probe_statement(len(keys)), params).scalars()
-        return dict(Counter(rows))
+        rows = self.session.connection().execute(_probe_statement(len(keys)), params)
+        return dict(Counter(rows.scalars().all()))
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
@@ -145,10 +217,40 @@ def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:
     return _lookup(session, Article.pk, Article.id, pks)
 
 
-def add_article(session: Session, article: Article) -> Article:
-    session.add(article)
-    session.flush()
-    return article
+# Built once: a statement made per call costs more to construct than to run.
+_INSERT_ARTICLE = Article.__table__.insert().returning(Article.__table__.c.pk)
+_INSERT_CLUSTER = Cluster.__table__.insert().returning(Cluster.__table__.c.id)
+_UPDATE_CLUSTER = Cluster.__table__.update().where(
+    Cluster.__table__.c.id == bindparam("cluster_id")
+)
+
+
+def insert_article(session: Session, values: dict) -> int:
+    """Insert one article row (Core: no ORM object to track); returns its pk."""
+    return session.connection().execute(_INSERT_ARTICLE, values).scalar_one()
+
+
+def content_hash_of(session: Session, article_id: str) -> str | None:
+    statement = select(Article.content_hash).where(Article.id == article_id)
+    return session.connection().execute(statement).scalar_one_or_none()
+
+
+def article_refs(
+    session: Session, pks: Iterable[int]
+) -> dict[int, tuple[int, int | None, datetime | None, str]]:
+    """pk -> (cluster_id, duplicate_of_pk, published_at, lang)."""
+    found = {}
+    connection = session.connection()
+    columns = (Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.published_at)
+    for chunk in _chunks(sorted(set(pks))):
+        statement = select(*columns, Article.lang).where(Article.pk.in_(chunk))
+        for pk, *ref in connection.execute(statement):
+            found[pk] = tuple(ref)
+    return found
+
+
+def story_terms_of(session: Session, pks: Iterable[int]) -> dict[int, dict]:
+    return _lookup(session, Article.pk, Article.story_terms, pks)
 
 
 def delete_article_row(session: Session, article: Article) -> None:
@@ -201,6 +303,47 @@ def add_cluster(session: Session, cluster: Cluster) -> Cluster:
     session.add(cluster)
     session.flush()
     return cluster
+
+
+_CLUSTER_STATE = (
+    Cluster.id,
+    Cluster.size,
+    Cluster.centroid,
+    Cluster.first_published,
+    Cluster.last_published,
+    Cluster.merged_into,
+)
+
+
+def cluster_states(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
+    """id -> (id, size, centroid, first_published, last_published, merged_into)."""
+    found = {}
+    connection = session.connection()
+    for chunk in _chunks(sorted(set(ids))):
+        statement = select(*_CLUSTER_STATE).where(Cluster.id.in_(chunk))
+        for row in connection.execute(statement):
+            found[row[0]] = tuple(row)
+    return found
+
+
+def insert_cluster(session: Session, values: dict) -> int:
+    return session.connection().execute(_INSERT_CLUSTER, values).scalar_one()
+
+
+def update_cluster(session: Session, cluster_id: int, values: dict) -> None:
+    session.connection().execute(_UPDATE_CLUSTER, {**values, "cluster_id": cluster_id})
+
+
+def member_rows(
+    session: Session, cluster_id: int
+) -> list[tuple[int, datetime | None, int | None, str]]:
+    """(pk, published_at, duplicate_of_pk, lang) of every member, oldest first."""
+    statement = (
+        select(Article.pk, Article.published_at, Article.duplicate_of_pk, Article.lang)
+        .where(Article.cluster_id == cluster_id)
+        .order_by(Article.pk)
+    )
+    return [tuple(row) for row in session.connection().execute(statement)]
 
 
 def move_members(session: Session, from_cluster: int, to_cluster: int) -> None:
@@ -310,22 +453,17 @@ def language_docs(session: Session, lang: str) -> int:
 
 def bump_term_stats(session: Session, lang: str, terms: Iterable[str], delta: int) -> None:
     """Add ``delta`` to the document frequency of each term and to the language's count."""
-    insert = _insert_for(session)
-    rows = [{"lang": lang, "term": term, "df": delta} for term in sorted(set(terms))]
-    for chunk in _chunks(rows):
-        statement = insert(TermStat)
-        statement = statement.on_conflict_do_update(
-            index_elements=[TermStat.lang, TermStat.term],
-            set_={"df": TermStat.df + statement.excluded.df},
-        )
-        session.execute(statement, list(chunk))
-    statement = insert(LangStat).values(lang=lang, docs=delta)
+    connection = session.connection()
+    params = {"lang": lang, "delta": delta, "terms": _array(session, sorted(set(terms)))}
+    connection.execute(_by_dialect(session, _BUMP_TERMS), params)
+    statement = _insert_for(session)(LangStat.__table__).values(lang=lang, docs=delta)
     statement = statement.on_conflict_do_update(
         index_elements=[LangStat.lang], set_={"docs": LangStat.docs + statement.excluded.docs}
     )
-    session.execute(statement)
-    if delta < 0:
-        session.execute(delete(TermStat).where(TermStat.lang == lang, TermStat.df <= 0))
+    connection.execute(statement)
+    if delta < 0:  # leave the tables as if the article had never been there
+        connection.execute(_by_dialect(session, _DROP_UNUSED_TERMS), params)
+        connection.execute(delete(LangStat).where(LangStat.lang == lang, LangStat.docs <= 0))
 
 
 # -- boilerplate -----------------------------------------------------------------------
@@ -336,16 +474,12 @@ def source_line_counts(session: Session, source: str, hashes: Iterable[int]) -> 
     return _lookup(session, SourceLine.line_hash, SourceLine.articles, hashes, condition)
 
 
-def bump_source_lines(session: Session, source: str, hashes: Iterable[int]) -> None:
-    insert = _insert_for(session)
-    rows = [{"source": source, "line_hash": h, "articles": 1} for h in sorted(set(hashes))]
-    for chunk in _chunks(rows):
-        statement = insert(SourceLine)
-        statement = statement.on_conflict_do_update(
-            index_elements=[SourceLine.source, SourceLine.line_hash],
-            set_={"articles": SourceLine.articles + 1},
-        )
-        session.execute(statement, list(chunk))
+def bump_source_lines(session: Session, source: str, hashes: Iterable[int], delta: int) -> None:
+    """Count (or, with delta -1, uncount) one article of the source carrying each line."""
+    params = {"source": source, "delta": delta, "hashes": _array(session, sorted(set(hashes)))}
+    session.connection().execute(_by_dialect(session, _BUMP_LINES), params)
+    if delta < 0:
+        session.connection().execute(_by_dialect(session, _DROP_UNUSED_LINES), params)
 
 
 # -- readiness -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from app.text.normalise import line_key
 
@@ -15,13 +15,9 @@ def line_fingerprint(line: str) -> int:
 
 
 def boilerplate_lines(
-    lines: list[str], seen_counts: Mapping[int, int], min_repeats: int
+    line_hashes: Sequence[int], seen_counts: Mapping[int, int], min_repeats: int
 ) -> set[int]:
     """Indexes of lines seen in at least ``min_repeats`` earlier articles of the source.
     When every line is such a line the text is a re-publication, not furniture: none."""
-    dropped = {
-        i
-        for i, line in enumerate(lines)
-        if seen_counts.get(line_fingerprint(line), 0) >= min_repeats
-    }
-    return set() if len(dropped) == len(lines) else dropped
+    dropped = {i for i, h in enumerate(line_hashes) if seen_counts.get(h, 0) >= min_repeats}
+    return set() if len(dropped) == len(line_hashes) else dropped

@@ -35,7 +35,7 @@ def test_probe_finds_the_article_through_sql(settings, sessions):
     with sessions() as session:
         stored = ingest.ingest(session, ArticleIn(id="b", text=ENGLISH_BRIDGE), config, 10**6)
     with sessions() as session:
-        analysis = analyse(session, prepare(ArticleIn(text=ENGLISH_BRIDGE), 10**6), config)
+        analysis = analyse(prepare(ArticleIn(text=ENGLISH_BRIDGE), 10**6), config)
         hits = repo.SqlBucketStore(session).probe(DUP_INDEX, analysis.dup_keys, bucket_cap=5)
     assert hits == {stored.pk: len(set(analysis.dup_keys))}
 
@@ -47,7 +47,7 @@ def test_bucket_cap_bounds_the_probe(settings, sessions):
             text_i = ENGLISH_ELECTION + f"\nCorrection number {i} appended."
             ingest.ingest(session, ArticleIn(id=f"e{i}", text=text_i), config, 10**6)
     with sessions() as session:
-        analysis = analyse(session, prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
+        analysis = analyse(prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
         store = repo.SqlBucketStore(session)
         assert len(store.probe(STORY_INDEX, analysis.story_keys, bucket_cap=10)) == 5
         capped = store.probe(STORY_INDEX, analysis.story_keys, bucket_cap=2)

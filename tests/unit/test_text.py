@@ -62,9 +62,10 @@ def test_shingles():
 
 def test_boilerplate_lines_need_repeats_and_never_take_every_line():
     lines = ["Real news line one about the flood.", "Jetzt unterstützen! 5 Euro im Monat"]
-    seen = {line_fingerprint(lines[1]): 3}
-    assert boilerplate_lines(lines, seen, min_repeats=2) == {1}
-    assert boilerplate_lines(lines, seen, min_repeats=4) == set()
-    everything = {line_fingerprint(line): 5 for line in lines}
-    assert boilerplate_lines(lines, everything, min_repeats=2) == set()
+    hashes = [line_fingerprint(line) for line in lines]
+    seen = {hashes[1]: 3}
+    assert boilerplate_lines(hashes, seen, min_repeats=2) == {1}
+    assert boilerplate_lines(hashes, seen, min_repeats=4) == set()
+    everything = {h: 5 for h in hashes}
+    assert boilerplate_lines(hashes, everything, min_repeats=2) == set()
     assert line_fingerprint("Jetzt  Unterstützen!") == line_fingerprint("jetzt unterstützen!")

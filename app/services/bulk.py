@@ -1,0 +1,145 @@
+"""Bulk ingest of a JSONL file: streamed, analysed in worker processes, written in batches.
+
+Worker processes run the CPU stages (prepare, analyse) on lines read as the file is
+streamed; the calling process is the one writer: it takes the ingest lock once per
+batch and decides and writes the batch's articles in file order, each seeing the ones
+before it, so the clusters are those of one-at-a-time ingest of the same file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clustering.config import ClusteringConfig
+from app.errors import AppError
+from app.services import ingest
+from app.services.analysis import Analysis, ArticleIn, analyse, prepare
+
+# record parser, config and text limit of a worker process (set by its initializer)
+_worker: dict = {}
+
+
+@dataclass
+class BulkSummary:
+    created: int = 0
+    repeated: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)  # the first few, "line N: why"
+
+    def fail(self, line_no: int, reason: str) -> None:
+        self.failed += 1
+        if len(self.failures) < 20:
+            self.failures.append(f"line {line_no}: {reason}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    line_no: int
+    analysis: Analysis | None
+    error: str | None
+
+
+def count_lines(path: Path) -> int:
+    """Records in the file, for the progress bar (read in blocks, never held whole)."""
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+    return lines
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.strip():
+                yield line_no, line
+
+
+def _init_worker(parse, config: ClusteringConfig, max_text_chars: int) -> None:
+    _worker.update(parse=parse, config=config, max_text_chars=max_text_chars)
+
+
+def analyse_line(item: tuple[int, str]) -> Outcome:
+    """Worker: one JSONL line to a slim analysis (or the reason it was refused)."""
+    line_no, line = item
+    try:
+        article = _worker["parse"](line)
+        prepared = prepare(article, _worker["max_text_chars"])
+        return Outcome(line_no, _slim(analyse(prepared, _worker["config"])), None)
+    except AppError as exc:
+        return Outcome(line_no, None, exc.message)
+    except ValueError as exc:  # JSON and validation errors
+        return Outcome(line_no, None, str(exc).splitlines()[0] if str(exc) else repr(exc))
+
+
+def _slim(analysis: Analysis) -> Analysis:
+    """What the writer needs, without the copy shingles and the raw input (the writer
+    works from signatures; a text losing boilerplate lines is re-analysed anyway)."""
+    article = replace(analysis.prepared.article, text=None, html=None)
+    return replace(
+        analysis,
+        prepared=replace(analysis.prepared, article=article),
+        features=replace(analysis.features, dup_shingles=frozenset()),
+    )
+
+
+def _batches(items: Iterable[Outcome], size: int) -> Iterator[list[Outcome]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def bulk_ingest(
+    path: Path,
+    sessions: sessionmaker[Session],
+    config: ClusteringConfig,
+    max_text_chars: int,
+    parse: Callable[[str], ArticleIn],
+    *,
+    workers: int | None = None,
+    batch_size: int = 200,
+    progress: Callable[[int], None] = lambda done: None,
+) -> BulkSummary:
+    summary = BulkSummary()
+    workers = workers if workers is not None else max(1, (os.cpu_count() or 2) - 1)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, _init_worker, (parse, config, max_text_chars)) as pool:
+        outcomes = pool.imap(analyse_line, read_lines(path), chunksize=16)
+        for batch in _batches(outcomes, batch_size):
+            _write_batch(sessions, batch, config, summary)
+            progress(len(batch))
+    return summary
+
+
+def _write_batch(sessions, batch: list[Outcome], config, summary: BulkSummary) -> None:
+    for outcome in batch:
+        if outcome.error is not None:
+            summary.fail(outcome.line_no, outcome.error)
+    ready = [o for o in batch if o.analysis is not None]
+    try:
+        with sessions() as session:
+            results = ingest.ingest_analysed(session, [o.analysis for o in ready], config)
+    except Exception:  # one article broke the batch: write them one by one
+        results = [_write_one(sessions, o.analysis, config) for o in ready]
+    for outcome, result in zip(ready, results, strict=True):
+        if isinstance(result, Exception):
+            summary.fail(outcome.line_no, getattr(result, "message", None) or repr(result))
+        elif result.created:
+            summary.created += 1
+        else:
+            summary.repeated += 1
+
+
+def _write_one(sessions, analysis: Analysis, config) -> ingest.IngestResult | Exception:
+    try:
+        with sessions() as session:
+            return ingest.ingest_analysed(session, [analysis], config)[0]
+    except Exception as exc:  # reported per line; the rest of the file goes on
+        return exc

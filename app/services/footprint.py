@@ -1,0 +1,158 @@
+"""An article's footprint: everything it adds to the database, and its exact removal.
+
+The article row, its postings in both LSH indexes, the term and language statistics,
+the source-line counts, and its share of its cluster (centroid, size, time span) are
+written here and only here, and `remove` takes back exactly what `add` wrote, so
+ingest-then-delete (or PUT with new content) leaves the statistics as if the old
+version had never been there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.clustering.config import ClusteringConfig
+from app.clustering.score import add_to_centroid, truncate
+from app.lsh.signatures import SCHEME, to_bytes
+from app.services.analysis import Analysis, ArticleIn, source_key
+from app.services.index_cache import ArticleRef, ClusterState, IndexCache
+from app.store import repo
+from app.store.models import DUP_INDEX, STORY_INDEX, Article
+from app.text.boilerplate import line_fingerprint
+from app.text.normalise import split_lines
+
+
+def add(
+    session: Session,
+    cache: IndexCache,
+    analysis: Analysis,
+    cluster: ClusterState,
+    decided,
+    config: ClusteringConfig,
+    now: datetime,
+) -> int:
+    """Write the article into ``cluster`` (already chosen); returns its pk."""
+    prepared, given = analysis.prepared, analysis.prepared.article
+    terms = analysis.features.story_terms
+    join_cluster(session, cache, cluster, terms, given.published_at, config, now)
+    pk = repo.insert_article(
+        session,
+        {
+            "id": prepared.article_id,
+            "title": prepared.title,
+            "text": prepared.body,
+            "url": given.url,
+            "source": given.source,
+            "lang": prepared.lang,
+            "published_at": given.published_at,
+            "ingested_at": now,
+            "content_hash": prepared.content_hash,
+            "cluster_id": cluster.id,
+            "duplicate_of_pk": decided.duplicate_of_pk,
+            "near_duplicates": [[d.pk, d.similarity] for d in decided.near_duplicates[:20]],
+            "boilerplate_lines": analysis.dropped_lines,
+            "story_terms": terms,
+            "dup_signature": to_bytes(analysis.dup_signature),
+            "story_signature": to_bytes(analysis.story_signature),
+            "signature_scheme": SCHEME,
+            "signature_seed": config.minhash_seed,
+            "story_score": decided.best_score,
+        },
+    )
+    store = repo.SqlBucketStore(session)
+    store.add(DUP_INDEX, pk, analysis.dup_keys)
+    store.add(STORY_INDEX, pk, analysis.story_keys)
+    repo.bump_term_stats(session, prepared.lang, terms, +1)
+    cache.table(prepared.lang).bump(terms, +1)
+    if prepared.source_key:
+        repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
+    cache.refs[pk] = ArticleRef(
+        cluster.id, decided.duplicate_of_pk, given.published_at, prepared.lang
+    )
+    cache.terms[pk] = terms
+    return pk
+
+
+def remove(session: Session, article: Article, config: ClusteringConfig, now: datetime) -> None:
+    """Take back everything ``add`` wrote for the article, and the row itself. Its copies
+    re-group around the earliest of them. The caller drops the process cache."""
+    repo.SqlBucketStore(session).remove(article.pk)
+    repo.bump_term_stats(session, article.lang, article.story_terms, -1)
+    key = source_key(ArticleIn(url=article.url, source=article.source))
+    if key:
+        lines = [line_fingerprint(line) for line in split_lines(article.text)]
+        repo.bump_source_lines(session, key, lines, -1)
+    _rehome_copies(session, article)
+    cluster_id = article.cluster_id
+    repo.delete_article_row(session, article)
+    row = repo.cluster_states(session, [cluster_id])[cluster_id]
+    cluster = ClusterState(*row)
+    centroid = add_to_centroid(cluster.centroid, article.story_terms, sign=-1.0)
+    first, last = repo.member_time_span(session, cluster_id)
+    repo.update_cluster(
+        session,
+        cluster_id,
+        {
+            "centroid": truncate(centroid, config.centroid_terms),
+            "size": cluster.size - 1,
+            "first_published": first,
+            "last_published": last,
+            "updated_at": now,
+        },
+    )
+
+
+def join_cluster(
+    session: Session,
+    cache: IndexCache,
+    cluster: ClusterState,
+    terms: dict[str, float],
+    published: datetime | None,
+    config: ClusteringConfig,
+    now: datetime,
+) -> None:
+    """One more member in the cluster: centroid, size, span, written and cached."""
+    cluster.centroid = truncate(add_to_centroid(cluster.centroid, terms), config.centroid_terms)
+    cluster.size += 1
+    cluster.first_published = earliest(cluster.first_published, published)
+    cluster.last_published = latest(cluster.last_published, published)
+    cluster.changed()
+    save_cluster(session, cache, cluster, now)
+
+
+def save_cluster(session: Session, cache: IndexCache, cluster: ClusterState, now) -> None:
+    repo.update_cluster(
+        session,
+        cluster.id,
+        {
+            "size": cluster.size,
+            "centroid": cluster.centroid,
+            "first_published": cluster.first_published,
+            "last_published": cluster.last_published,
+            "merged_into": cluster.merged_into,
+            "updated_at": now,
+        },
+    )
+    cache.clusters[cluster.id] = cluster
+
+
+def _rehome_copies(session: Session, article: Article) -> None:
+    """Copies of a deleted article form their group around its earliest copy."""
+    copies = repo.copies_of(session, article.pk)
+    if not copies:
+        return
+    new_root = copies[0]
+    new_root.duplicate_of_pk = article.duplicate_of_pk
+    for copy in copies[1:]:
+        copy.duplicate_of_pk = article.duplicate_of_pk or new_root.pk
+    session.flush()
+
+
+def earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return min(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+def latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(x for x in (a, b) if x is not None) if (a or b) else None

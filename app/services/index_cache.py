@@ -1,0 +1,173 @@
+"""What a process's writers remember of the index between transactions.
+
+Deciding one article needs the document frequency of every term of up to 25 candidate
+clusters (thousands of terms), the clusters' centroids and the clusters of ~1,000
+candidate articles. Reading and decoding all of that for every article was most of the
+cost of ingest, so the writers of a process keep it here.
+
+Everything here is a copy of rows in the database, kept exact: the writer updates it as
+it writes (write-through), and at the start of every locked transaction compares the
+ingest lock's generation with the one it last committed. If any other writer (another
+process or replica) came in between, or a transaction of ours rolled back, the copy is
+dropped and refilled from the database on demand. Readers that hold no lock (`/match`,
+`/explain`) use a fresh, empty cache, which is the database itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from app.text.prior import prior_doc_share
+
+# Past these sizes a cache starts again empty: memory stays bounded on any stream.
+MAX_TERMS_PER_LANG = 2_000_000
+MAX_ENTRIES = 200_000
+
+
+@dataclass
+class ClusterState:
+    id: int
+    size: int
+    centroid: dict[str, float]
+    first_published: datetime | None
+    last_published: datetime | None
+    merged_into: int | None = None
+    # the centroid as (term ids, values) in a language's term table, made on demand
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def changed(self) -> None:
+        self.arrays.clear()
+
+
+@dataclass
+class ArticleRef:
+    """What deciding needs of a candidate article."""
+
+    cluster_id: int
+    duplicate_of_pk: int | None
+    published_at: datetime | None
+    lang: str
+
+
+class TermTable:
+    """One language's terms as integer ids, with their document frequencies and
+    background prior shares as arrays, so a score is a few array operations."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.df = np.zeros(1024)
+        self.prior = np.zeros(1024)
+        self.known = np.zeros(1024, dtype=bool)  # df read from the database
+        self.docs: int | None = None
+
+    def ids_of(self, terms: Iterable[str]) -> np.ndarray:
+        ids = self.ids
+        found = []
+        for term in terms:
+            term_id = ids.get(term)
+            if term_id is None:
+                term_id = self._add(term)
+            found.append(term_id)
+        return np.array(found, dtype=np.int64)
+
+    def _add(self, term: str) -> int:
+        term_id = len(self.ids)
+        if term_id >= len(self.df):
+            grow = len(self.df)
+            self.df = np.concatenate([self.df, np.zeros(grow)])
+            self.prior = np.concatenate([self.prior, np.zeros(grow)])
+            self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
+        self.ids[term] = term_id
+        self.terms.append(term)
+        self.prior[term_id] = prior_doc_share(self.lang, term)
+        return term_id
+
+    def unknown_terms(self, ids: np.ndarray) -> list[str]:
+        """Terms among ``ids`` whose document frequency has not been read."""
+        unknown = np.unique(ids[~self.known[ids]])
+        return [self.terms[i] for i in unknown]
+
+    def learn(self, terms: Iterable[str], counted: Mapping[str, int]) -> None:
+        for term in terms:
+            term_id = self.ids[term]
+            self.df[term_id] = counted.get(term, 0)
+            self.known[term_id] = True
+
+    def bump(self, terms: Iterable[str], delta: int) -> None:
+        """Our own write: a known frequency moves with it; an unknown one is read later,
+        and the database will have it."""
+        for term in terms:
+            term_id = self.ids.get(term)
+            if term_id is not None and self.known[term_id]:
+                self.df[term_id] += delta
+        if self.docs is not None:
+            self.docs += delta
+
+    def forget(self) -> None:
+        self.known[:] = False
+        self.docs = None
+
+
+class IndexCache:
+    def __init__(self) -> None:
+        self.generation: int | None = None
+        self.tables: dict[str, TermTable] = {}
+        self.clusters: dict[int, ClusterState] = {}
+        self.refs: dict[int, ArticleRef] = {}
+        self.terms: dict[int, dict[str, float]] = {}  # article pk -> story terms
+        self.arrays: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # (pk, lang)
+        self.layout_checked = False
+
+    def table(self, lang: str) -> TermTable:
+        table = self.tables.get(lang)
+        if table is None or len(table.ids) > MAX_TERMS_PER_LANG:
+            if table is not None:  # arrays made with the old term ids are void
+                self.clear()
+            table = self.tables[lang] = TermTable(lang)
+        return table
+
+    def begin(self, generation: int) -> None:
+        """Called under the ingest lock with the generation this transaction wrote."""
+        if self.generation is None or generation != self.generation + 1:
+            self.clear()
+        self._pending = generation
+
+    def committed(self) -> None:
+        self.generation = self._pending
+        if max(len(self.clusters), len(self.refs), len(self.terms)) > MAX_ENTRIES:
+            self.clusters.clear()
+            self.refs.clear()
+            self.terms.clear()
+            self.arrays.clear()
+
+    def clear(self) -> None:
+        """Forget everything read from the database (term ids may stay: they are ours)."""
+        self.generation = None
+        for table in self.tables.values():
+            table.forget()
+        self.clusters.clear()
+        self.refs.clear()
+        self.terms.clear()
+        self.arrays.clear()
+        self.layout_checked = False
+
+
+# one cache per engine (so per database), forgotten with the engine
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_guard = threading.Lock()
+
+
+def cache_for(bind) -> IndexCache:
+    with _guard:
+        cache = _caches.get(bind)
+        if cache is None:
+            cache = _caches[bind] = IndexCache()
+        return cache
