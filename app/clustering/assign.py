@@ -93,12 +93,13 @@ def score_weighted(
     article: tuple[np.ndarray, np.ndarray],
     candidates: Sequence[ClusterCandidate],
     centroids: Sequence[tuple[np.ndarray, np.ndarray]],
+    scratch: np.ndarray,
     published: datetime | None = None,
     config: ClusteringConfig | None = None,
 ) -> list[ClusterScore]:
     """``score_clusters`` on IDF-weighted (term ids, weights) arrays: the article's and
-    each candidate's centroid, in the candidates' order."""
-    similarities = cosines(*article, centroids)
+    each candidate's centroid, in the candidates' order (``scratch``: see ``cosines``)."""
+    similarities = cosines(*article, centroids, scratch)
     scores = [
         ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)
         for c, sim in zip(candidates, similarities, strict=True)

@@ -73,20 +73,28 @@ def idf_array(
 
 
 def cosines(
-    ids: np.ndarray, weights: np.ndarray, others: Sequence[tuple[np.ndarray, np.ndarray]]
+    ids: np.ndarray,
+    weights: np.ndarray,
+    others: Sequence[tuple[np.ndarray, np.ndarray]],
+    scratch: np.ndarray,
 ) -> list[float]:
-    """Cosine of one sparse vector (term ids, weights; ids unique) with each of others."""
-    order = np.argsort(ids)
-    sorted_ids, sorted_weights = ids[order], weights[order]
+    """Cosine of one sparse vector (term ids, weights; ids unique) with each of others,
+    all others in one pass over their concatenated terms. ``scratch`` is a zeroed
+    array longer than the largest id; it is zeroed again on return."""
+    if not others:
+        return []
+    lengths = np.array([len(other_ids) for other_ids, _ in others])
+    other_ids = np.concatenate([i for i, _ in others])
+    other_weights = np.concatenate([w for _, w in others])
+    segment = np.repeat(np.arange(len(others)), lengths)
+    other_norms = np.sqrt(np.bincount(segment, other_weights**2, minlength=len(others)))
     own_norm = float(np.sqrt(np.dot(weights, weights)))
-    found = []
-    for other_ids, other_weights in others:
-        denominator = own_norm * float(np.sqrt(np.dot(other_weights, other_weights)))
-        if not denominator or not len(sorted_ids):
-            found.append(0.0)
-            continue
-        at = np.minimum(np.searchsorted(sorted_ids, other_ids), len(sorted_ids) - 1)
-        shared = sorted_ids[at] == other_ids
-        dot = float(np.dot(sorted_weights[at[shared]], other_weights[shared]))
-        found.append(dot / denominator)
-    return found
+    scratch[ids] = weights
+    try:
+        products = scratch[other_ids] * other_weights
+    finally:
+        scratch[ids] = 0.0
+    dots = np.bincount(segment, products, minlength=len(others))
+    denominators = own_norm * other_norms
+    safe = np.where(denominators > 0, denominators, 1.0)
+    return np.where(denominators > 0, dots / safe, 0.0).tolist()

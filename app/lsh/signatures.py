@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from hashlib import sha1
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix
 
 SCHEME = "affine32"
 _DTYPE = np.dtype("<u4")
@@ -27,7 +29,16 @@ def minhash(items: Iterable[bytes], num_perm: int, seed: int) -> MinHash:
 
 
 def signature(items: Iterable[bytes], num_perm: int, seed: int) -> np.ndarray:
-    return minhash(items, num_perm, seed).hashvalues
+    """``minhash(items, ...).hashvalues``, computed as datasketch's ``update_batch``
+    computes them (SHA-1, MurmurHash3 pre-mix, affine permutations mod 2^32) but
+    with one bytes join instead of a Python call and an unpack per item (a test
+    keeps the two equal)."""
+    data = b"".join([sha1(item).digest()[:4] for item in items])
+    a, b = _permutations(num_perm, seed)
+    if not data:
+        return np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+    hashed = _fmix(np.frombuffer(data, dtype=_DTYPE).astype(np.uint32).reshape(-1, 1), 32)
+    return (hashed * a + b).min(axis=0)
 
 
 def to_bytes(hashvalues: np.ndarray) -> bytes:

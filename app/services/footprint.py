@@ -28,15 +28,21 @@ def add(
     session: Session,
     cache: IndexCache,
     analysis: Analysis,
-    cluster: ClusterState,
+    cluster: ClusterState | None,
     decided,
     config: ClusteringConfig,
     now: datetime,
-) -> int:
-    """Write the article into ``cluster`` (already chosen); returns its pk."""
+) -> tuple[int, ClusterState]:
+    """Write the article into ``cluster`` (already chosen; None: a new one); returns its
+    pk and its cluster."""
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
-    join_cluster(session, cache, cluster, terms, given.published_at, config, now)
+    if cluster is None:
+        cluster = _new_cluster(
+            session, cache, terms, given.published_at, prepared.lang, config, now
+        )
+    else:
+        join_cluster(session, cache, cluster, terms, given.published_at, config, now)
     pk = repo.insert_article(
         session,
         {
@@ -64,22 +70,21 @@ def add(
     store = repo.SqlBucketStore(session)
     store.add(DUP_INDEX, pk, analysis.dup_keys)
     store.add(STORY_INDEX, pk, analysis.story_keys)
-    repo.bump_term_stats(session, prepared.lang, terms, +1)
-    cache.table(prepared.lang).bump(terms, +1)
+    cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
     cache.refs[pk] = ArticleRef(
         cluster.id, decided.duplicate_of_pk, given.published_at, prepared.lang
     )
     cache.terms[pk] = terms
-    return pk
+    return pk, cluster
 
 
 def remove(session: Session, article: Article, config: ClusteringConfig, now: datetime) -> None:
     """Take back everything ``add`` wrote for the article, and the row itself. Its copies
     re-group around the earliest of them. The caller drops the process cache."""
     repo.SqlBucketStore(session).remove(article.pk)
-    repo.bump_term_stats(session, article.lang, article.story_terms, -1)
+    repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key = source_key(ArticleIn(url=article.url, source=article.source))
     if key:
         lines = [line_fingerprint(line) for line in split_lines(article.text)]
@@ -102,6 +107,22 @@ def remove(session: Session, article: Article, config: ClusteringConfig, now: da
             "updated_at": now,
         },
     )
+
+
+def write_pending_counts(session: Session, cache: IndexCache) -> None:
+    """The term and language counts of the transaction's articles, before it commits."""
+    for lang, terms, docs in cache.pending_counts():
+        repo.add_term_counts(session, lang, terms, docs)
+
+
+def _new_cluster(session, cache, terms, published, lang, config, now) -> ClusterState:
+    centroid = truncate(add_to_centroid({}, terms), config.centroid_terms)
+    values = {"size": 1, "centroid": centroid, "lang": lang}
+    values.update(first_published=published, last_published=published)
+    cluster_id = repo.insert_cluster(session, {**values, "created_at": now, "updated_at": now})
+    cluster = ClusterState(cluster_id, 1, centroid, published, published)
+    cache.clusters[cluster_id] = cluster
+    return cluster
 
 
 def join_cluster(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,7 +66,12 @@ class TermTable:
         self.df = np.zeros(1024)
         self.prior = np.zeros(1024)
         self.known = np.zeros(1024, dtype=bool)  # df read from the database
+        self.scratch = np.zeros(1024)  # all zero between uses: a dense vector workspace
         self.docs: int | None = None
+        # counts of this transaction's articles, written once at its end (a term shared
+        # by many articles of a batch is one row update, not one per article)
+        self.pending: dict[str, int] = {}
+        self.pending_docs = 0
 
     def ids_of(self, terms: Iterable[str]) -> np.ndarray:
         ids = self.ids
@@ -85,6 +90,7 @@ class TermTable:
             self.df = np.concatenate([self.df, np.zeros(grow)])
             self.prior = np.concatenate([self.prior, np.zeros(grow)])
             self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
+            self.scratch = np.zeros(len(self.df))
         self.ids[term] = term_id
         self.terms.append(term)
         self.prior[term_id] = prior_doc_share(self.lang, term)
@@ -96,20 +102,32 @@ class TermTable:
         return [self.terms[i] for i in unknown]
 
     def learn(self, terms: Iterable[str], counted: Mapping[str, int]) -> None:
+        """Frequencies read from the database, plus our counts not yet written."""
+        pending = self.pending
         for term in terms:
             term_id = self.ids[term]
-            self.df[term_id] = counted.get(term, 0)
+            self.df[term_id] = counted.get(term, 0) + pending.get(term, 0)
             self.known[term_id] = True
 
-    def bump(self, terms: Iterable[str], delta: int) -> None:
-        """Our own write: a known frequency moves with it; an unknown one is read later,
-        and the database will have it."""
+    def learn_docs(self, docs: int) -> None:
+        self.docs = docs + self.pending_docs
+
+    def count(self, terms: Iterable[str], delta: int) -> None:
+        """Count an article in (or out): pending until ``take_pending`` writes it."""
+        ids, known, df, pending = self.ids, self.known, self.df, self.pending
         for term in terms:
-            term_id = self.ids.get(term)
-            if term_id is not None and self.known[term_id]:
-                self.df[term_id] += delta
+            pending[term] = pending.get(term, 0) + delta
+            term_id = ids.get(term)
+            if term_id is not None and known[term_id]:
+                df[term_id] += delta
+        self.pending_docs += delta
         if self.docs is not None:
             self.docs += delta
+
+    def take_pending(self) -> tuple[dict[str, int], int]:
+        pending, docs = self.pending, self.pending_docs
+        self.pending, self.pending_docs = {}, 0
+        return pending, docs
 
     def forget(self) -> None:
         self.known[:] = False
@@ -129,10 +147,19 @@ class IndexCache:
     def table(self, lang: str) -> TermTable:
         table = self.tables.get(lang)
         if table is None or len(table.ids) > MAX_TERMS_PER_LANG:
+            fresh = TermTable(lang)
             if table is not None:  # arrays made with the old term ids are void
+                fresh.pending, fresh.pending_docs = table.take_pending()
                 self.clear()
-            table = self.tables[lang] = TermTable(lang)
+            table = self.tables[lang] = fresh
         return table
+
+    def pending_counts(self) -> Iterator[tuple[str, dict[str, int], int]]:
+        """(lang, term -> delta, docs delta) not yet written; handed over once."""
+        for lang, table in self.tables.items():
+            terms, docs = table.take_pending()
+            if terms or docs:
+                yield lang, terms, docs
 
     def begin(self, generation: int) -> None:
         """Called under the ingest lock with the generation this transaction wrote."""
@@ -148,11 +175,17 @@ class IndexCache:
             self.terms.clear()
             self.arrays.clear()
 
+    def abandon(self) -> None:
+        """The transaction rolled back: forget everything, its pending counts too."""
+        self.clear()
+        for table in self.tables.values():
+            table.take_pending()
+
     def clear(self) -> None:
         """Forget everything read from the database (term ids may stay: they are ours)."""
         self.generation = None
         for table in self.tables.values():
-            table.forget()
+            table.forget()  # pending counts stay: they are this transaction's writes
         self.clusters.clear()
         self.refs.clear()
         self.terms.clear()

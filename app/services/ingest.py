@@ -58,9 +58,10 @@ def locked(session: Session) -> Iterator[IndexCache]:
             with session.begin():
                 cache.begin(repo.acquire_ingest_lock(session))
                 yield cache
+                footprint.write_pending_counts(session, cache)
             cache.committed()
         except BaseException:
-            cache.clear()
+            cache.abandon()
             raise
 
 
@@ -79,11 +80,14 @@ def ingest_analysed(
     (a conflicting id) is answered with its error; any other failure rolls back all."""
     results: list[IngestResult | AppError] = []
     with locked(session) as cache:
+        stored = repo.content_hashes(session, [a.prepared.article_id for a in analyses])
         for analysis in analyses:
+            prepared = analysis.prepared
             try:
-                results.append(write(session, cache, analysis, config))
+                results.append(_write(session, cache, analysis, config, stored))
             except Conflict as exc:  # raised before the article wrote anything
                 results.append(exc)
+            stored.setdefault(prepared.article_id, prepared.content_hash)
     return results
 
 
@@ -91,8 +95,13 @@ def write(
     session: Session, cache: IndexCache, analysis: Analysis, config: ClusteringConfig
 ) -> IngestResult:
     """Stage 3 for one analysed article, inside a `locked` transaction."""
+    stored = repo.content_hashes(session, [analysis.prepared.article_id])
+    return _write(session, cache, analysis, config, stored)
+
+
+def _write(session, cache, analysis, config, stored: dict[str, str]) -> IngestResult:
     prepared = analysis.prepared
-    stored_hash = repo.content_hash_of(session, prepared.article_id)
+    stored_hash = stored.get(prepared.article_id)
     if stored_hash is None:
         return _index(session, cache, analysis, config)
     if stored_hash != prepared.content_hash:
@@ -168,10 +177,10 @@ def _index(
         layout.ensure(session, config, now)
         cache.layout_checked = True
     analysis, decided = decide(session, cache, analysis, config)
-    cluster = _assign_cluster(session, cache, analysis, decided, config, now)
-    pk = footprint.add(session, cache, analysis, cluster, decided, config, now)
+    joined = _assign_cluster(session, cache, decided, config, now)
+    pk, cluster = footprint.add(session, cache, analysis, joined, decided, config, now)
     cluster_id = cluster.id
-    if decided.cluster_id is not None:  # a join can leave two stories in one cluster
+    if joined is not None:  # a join can leave two stories in one cluster
         split = repair.split_if_two_stories(
             session, cache, cluster, analysis.prepared.lang, config, now
         )
@@ -204,21 +213,12 @@ def decide(
 
 
 def _assign_cluster(
-    session: Session,
-    cache: IndexCache,
-    analysis: Analysis,
-    decided: Plan,
-    config: ClusteringConfig,
-    now: datetime,
-) -> ClusterState:
-    """The cluster the article joins: a new one, or the chosen one with the clusters it
-    links merged into it. Its new member is added by the footprint."""
+    session: Session, cache: IndexCache, decided: Plan, config: ClusteringConfig, now: datetime
+) -> ClusterState | None:
+    """The cluster the article joins, with the clusters it links merged into it; None
+    for a new cluster. The footprint adds the member."""
     if decided.cluster_id is None:
-        values = {"size": 0, "centroid": {}, "lang": analysis.prepared.lang}
-        cluster_id = repo.insert_cluster(session, {**values, "created_at": now, "updated_at": now})
-        cluster = ClusterState(cluster_id, 0, {}, None, None)
-        cache.clusters[cluster_id] = cluster
-        return cluster
+        return None
     states = cluster_states(session, cache, [decided.cluster_id, *decided.merge])
     cluster = states[decided.cluster_id]
     for absorbed_id in decided.merge:

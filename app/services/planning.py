@@ -109,11 +109,15 @@ def idf_weighted(
         if unknown:
             table.learn(unknown, repo.document_frequencies(session, lang, unknown))
     if table.docs is None:
-        table.docs = repo.language_docs(session, lang)
-    return [
-        (ids, values * idf_array(table.df[ids], table.docs, table.prior[ids], config.prior_docs))
-        for ids, values in vectors
-    ]
+        table.learn_docs(repo.language_docs(session, lang))
+    if not vectors:
+        return []
+    ids = np.concatenate([i for i, _ in vectors])
+    weights = np.concatenate([v for _, v in vectors]) * idf_array(
+        table.df[ids], table.docs, table.prior[ids], config.prior_docs
+    )
+    ends = np.cumsum([len(i) for i, _ in vectors])[:-1]
+    return list(zip(np.split(ids, ends), np.split(weights, ends), strict=True))
 
 
 # -- the plan --------------------------------------------------------------------------
@@ -205,5 +209,6 @@ def _decide(session, cache, analysis, cluster_hits: Counter, config) -> StoryDec
     raw += [centroid_arrays(cache, lang, states[c.cluster_id]) for c in candidates]
     article, *centroids = idf_weighted(session, cache, lang, raw, config)
     published = analysis.prepared.article.published_at
-    scores = score_weighted(article, candidates, centroids, published, config)
+    scratch = cache.table(lang).scratch
+    scores = score_weighted(article, candidates, centroids, scratch, published, config)
     return decide_story(scores, config)

@@ -6,7 +6,7 @@ import json
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -69,15 +69,16 @@ _ADD_POSTINGS = {
         " SELECT :idx, value, :pk FROM json_each(:keys) WHERE true ON CONFLICT DO NOTHING"
     ),
 }
-_BUMP_TERMS = {
+_ADD_TERMS = {
     "postgresql": text(
         "INSERT INTO term_stats (lang, term, df)"
-        " SELECT :lang, t, :delta FROM unnest(CAST(:terms AS text[])) AS t"
+        " SELECT :lang, t, d FROM unnest(CAST(:terms AS text[]), CAST(:deltas AS int[])) AS x(t, d)"
         " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df"
     ),
     "sqlite": text(
         "INSERT INTO term_stats (lang, term, df)"
-        " SELECT :lang, value, :delta FROM json_each(:terms) WHERE true"
+        " SELECT :lang, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+        " FROM json_each(:rows) WHERE true"
         " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + excluded.df"
     ),
 }
@@ -161,16 +162,21 @@ def acquire_ingest_lock(session: Session) -> int:
 
 
 @lru_cache(maxsize=32)
-def _probe_statement(n_keys: int) -> TextClause:
+def _probe_sql(n_keys: int, placeholder: str) -> str:
     """One statement for all bands: per band key, the newest ``cap`` postings (an index
-    range scan each), so a probe reads at most n_keys * cap rows however busy a bucket."""
+    range scan each), so a probe reads at most n_keys * cap rows however busy a bucket.
+    Plain driver SQL: it runs for every article, and its hundreds of result rows need no
+    processing."""
     per_key = (
         f"SELECT * FROM (SELECT article_pk FROM lsh_postings"
-        f" WHERE lsh_index = :lsh_index AND band_key = :k{i}"
-        f" ORDER BY article_pk DESC LIMIT :cap) AS b{i}"
+        f" WHERE lsh_index = {placeholder} AND band_key = {placeholder}"
+        f" ORDER BY article_pk DESC LIMIT {placeholder}) AS b{i}"
         for i in range(n_keys)
     )
-    return text(" UNION ALL ".join(per_key))
+    return " UNION ALL ".join(per_key)
+
+
+_PLACEHOLDERS = {"sqlite": "?", "postgresql": "%s"}
 
 
 class SqlBucketStore:
@@ -186,10 +192,15 @@ class SqlBucketStore:
     def probe(self, index: int, keys: Sequence[int], bucket_cap: int) -> dict[int, int]:
         if not keys:
             return {}
-        params: dict[str, int] = {"lsh_index": index, "cap": bucket_cap}
-        params.update({f"k{i}": key for i, key in enumerate(keys)})
-        rows = self.session.connection().execute(_probe_statement(len(keys)), params)
-        return dict(Counter(rows.scalars().all()))
+        placeholder = _PLACEHOLDERS[self.session.get_bind().dialect.name]
+        params = [value for key in keys for value in (index, key, bucket_cap)]
+        cursor = self.session.connection().connection.cursor()
+        try:
+            cursor.execute(_probe_sql(len(keys), placeholder), params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return dict(Counter(row[0] for row in rows))
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
@@ -230,9 +241,9 @@ def insert_article(session: Session, values: dict) -> int:
     return session.connection().execute(_INSERT_ARTICLE, values).scalar_one()
 
 
-def content_hash_of(session: Session, article_id: str) -> str | None:
-    statement = select(Article.content_hash).where(Article.id == article_id)
-    return session.connection().execute(statement).scalar_one_or_none()
+def content_hashes(session: Session, article_ids: Iterable[str]) -> dict[str, str]:
+    """id -> content hash of the given ids that are stored."""
+    return _lookup(session, Article.id, Article.content_hash, article_ids)
 
 
 def article_refs(
@@ -451,17 +462,26 @@ def language_docs(session: Session, lang: str) -> int:
     return docs or 0
 
 
-def bump_term_stats(session: Session, lang: str, terms: Iterable[str], delta: int) -> None:
-    """Add ``delta`` to the document frequency of each term and to the language's count."""
+def add_term_counts(session: Session, lang: str, terms: Mapping[str, int], docs: int) -> None:
+    """Add each term's delta to its document frequency and ``docs`` to the language's
+    article count; rows counted down to zero go (as if never counted)."""
     connection = session.connection()
-    params = {"lang": lang, "delta": delta, "terms": _array(session, sorted(set(terms)))}
-    connection.execute(_by_dialect(session, _BUMP_TERMS), params)
-    statement = _insert_for(session)(LangStat.__table__).values(lang=lang, docs=delta)
-    statement = statement.on_conflict_do_update(
-        index_elements=[LangStat.lang], set_={"docs": LangStat.docs + statement.excluded.docs}
-    )
-    connection.execute(statement)
-    if delta < 0:  # leave the tables as if the article had never been there
+    names = sorted(terms)
+    deltas = [terms[name] for name in names]
+    if names:
+        if session.get_bind().dialect.name == "postgresql":
+            params = {"lang": lang, "terms": names, "deltas": deltas}
+        else:
+            params = {"lang": lang, "rows": json.dumps(list(zip(names, deltas, strict=True)))}
+        connection.execute(_by_dialect(session, _ADD_TERMS), params)
+    if docs:
+        statement = _insert_for(session)(LangStat.__table__).values(lang=lang, docs=docs)
+        statement = statement.on_conflict_do_update(
+            index_elements=[LangStat.lang], set_={"docs": LangStat.docs + statement.excluded.docs}
+        )
+        connection.execute(statement)
+    if any(delta < 0 for delta in deltas) or docs < 0:
+        params = {"lang": lang, "terms": _array(session, names)}
         connection.execute(_by_dialect(session, _DROP_UNUSED_TERMS), params)
         connection.execute(delete(LangStat).where(LangStat.lang == lang, LangStat.docs <= 0))
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 
 from app.text.shingles import word_shingles
-from app.text.tokens import Token, stem_words, stopwords, tokenize, words
+from app.text.tokens import scan, stem_words, stopwords, words
 
 MIN_TERM_LENGTH = 2
 
@@ -39,53 +38,53 @@ def dup_shingles(body: str, size: int) -> frozenset[bytes]:
     return frozenset(word_shingles(words(body), size))
 
 
-def _content_tokens(tokens: list[Token], lang: str, numbers: bool) -> list[Token]:
-    stop = stopwords(lang)
-    return [
-        t
-        for t in tokens
-        if (numbers or not t.is_number)
-        and len(t.surface) >= MIN_TERM_LENGTH
-        and t.lower not in stop
-    ]
+def _content_tokens(text: str, stop: frozenset[str], numbers: bool) -> list[tuple[str, str, bool]]:
+    """(surface, lower case, starts a sentence) of the tokens that can be story terms."""
+    kept = []
+    for surface, sentence_start in scan(text):
+        if len(surface) < MIN_TERM_LENGTH or (not numbers and surface[0].isdigit()):
+            continue
+        lower = surface.casefold()
+        if lower not in stop:
+            kept.append((surface, lower, sentence_start))
+    return kept
 
 
 def _number_term(surface: str) -> str:
     return "#" + surface.replace(",", "").replace(".", "")
 
 
-def _position_weight(i: int, n_title: int, weights: StoryWeights) -> float:
-    if i < n_title:
-        return weights.title_weight
-    return weights.lead_weight if i - n_title < weights.lead_tokens else 1.0
-
-
 def story_terms(title: str | None, body: str, lang: str, weights: StoryWeights) -> dict[str, float]:
     """Weighted content terms: stopwords and numbers out, Snowball stems, names up."""
     numbers = weights.number_weight > 0
-    title_tokens = _content_tokens(tokenize(title or ""), lang, numbers)
-    body_tokens = _content_tokens(tokenize(body), lang, numbers)
-    all_tokens = title_tokens + body_tokens
-    stems = [
-        _number_term(t.surface) if t.is_number else stem
-        for t, stem in zip(all_tokens, stem_words(lang, [t.lower for t in all_tokens]), strict=True)
-    ]
+    stop = stopwords(lang)
+    title_tokens = _content_tokens(title or "", stop, numbers)
+    tokens = title_tokens + _content_tokens(body, stop, numbers)
+    stems = stem_words(lang, [lower for _, lower, _ in tokens])
+    n_title, lead_end = len(title_tokens), len(title_tokens) + weights.lead_tokens
 
-    counts: Counter[str] = Counter()
-    capital_votes: Counter[str] = Counter()
-    votes: Counter[str] = Counter()
-    for i, (token, stem) in enumerate(zip(all_tokens, stems, strict=True)):
-        counts[stem] += _position_weight(i, len(title_tokens), weights)
-        if not token.sentence_start:
-            votes[stem] += 1
-            capital_votes[stem] += token.capitalised
+    counts: dict[str, float] = {}
+    votes: dict[str, int] = {}  # occurrences not at a sentence start
+    capital_votes: dict[str, int] = {}  # ... of which capitalised
+    for i, ((surface, _, sentence_start), stem) in enumerate(zip(tokens, stems, strict=True)):
+        if surface[0].isdigit():
+            stem = _number_term(surface)
+        if i < n_title:
+            position = weights.title_weight
+        else:
+            position = weights.lead_weight if i < lead_end else 1.0
+        counts[stem] = counts.get(stem, 0.0) + position
+        if not sentence_start:
+            votes[stem] = votes.get(stem, 0) + 1
+            if surface[0].isupper():
+                capital_votes[stem] = capital_votes.get(stem, 0) + 1
 
     terms: dict[str, float] = {}
     for stem, count in counts.items():
         weight = 1.0 + math.log(count) if count >= 1 else count
         if stem.startswith("#"):
             weight *= weights.number_weight
-        elif votes[stem] and capital_votes[stem] * 2 >= votes[stem]:
+        elif votes.get(stem, 0) and capital_votes.get(stem, 0) * 2 >= votes[stem]:
             weight *= weights.capital_weight
         terms[stem] = weight
     return terms

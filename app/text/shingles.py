@@ -9,4 +9,5 @@ def word_shingles(tokens: list[str], size: int) -> set[bytes]:
         return set()
     if len(tokens) <= size:
         return {" ".join(tokens).encode()}
-    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
+    runs = zip(*(tokens[i:] for i in range(size)), strict=False)
+    return {" ".join(run).encode() for run in runs}

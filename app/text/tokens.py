@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,19 +31,29 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     """Letter runs and numbers; hyphens and apostrophes split words ("Jong-un" = "Jong Un")."""
-    tokens: list[Token] = []
+    return [Token(surface, start) for surface, start in scan(text)]
+
+
+def scan(text: str) -> Iterator[tuple[str, bool]]:
+    """(surface, starts a sentence) of every token: what ``tokenize`` makes, without an
+    object per token (this runs over every word of every article)."""
+    sentence_end = _SENTENCE_END.search
     for line in text.split("\n"):
-        first, last_end = True, 0
+        last_end = -1
         for match in _TOKEN.finditer(line):
-            gap = line[last_end : match.start()]
-            tokens.append(Token(match.group(), first or bool(_SENTENCE_END.search(gap))))
-            first, last_end = False, match.end()
-    return tokens
+            start = match.start()
+            if last_end < 0:
+                yield match.group(), True
+            elif (start - last_end <= 1 and line[last_end:start].isspace()) or start == last_end:
+                yield match.group(), False  # a plain space between words: no sentence end
+            else:
+                yield match.group(), sentence_end(line, last_end, start) is not None
+            last_end = match.end()
 
 
 def words(text: str) -> list[str]:
     """Case-folded tokens, stopwords and numbers kept: the material of copy shingles."""
-    return [m.group().casefold() for m in _TOKEN.finditer(text)]
+    return [token.casefold() for token in _TOKEN.findall(text)]
 
 
 @lru_cache(maxsize=64)

@@ -6,10 +6,10 @@ from app.store import repo
 def test_document_frequencies_are_exact_per_language(sessions):
     many = [f"term{i}" for i in range(3000)]  # more than any IN-list chunk
     with sessions() as session, session.begin():
-        repo.bump_term_stats(session, "en", many, +1)
-        repo.bump_term_stats(session, "en", [*many[:10], "o'brien", "#2018"], +1)
-        repo.bump_term_stats(session, "de", ["term1"], +1)
-        repo.bump_term_stats(session, "en", ["term2"], -1)
+        repo.add_term_counts(session, "en", dict.fromkeys(many, 1), 1)
+        repo.add_term_counts(session, "en", dict.fromkeys([*many[:10], "o'brien", "#2018"], 1), 1)
+        repo.add_term_counts(session, "de", {"term1": 1}, 1)
+        repo.add_term_counts(session, "en", {"term2": -1}, -1)
     with sessions() as session:
         asked = [*many, "o'brien", "#2018", "absent", "term1"]  # duplicates are fine
         found = repo.document_frequencies(session, "en", asked)

@@ -1,13 +1,15 @@
 """Band keys and band parameters agree with datasketch's own MinHashLSH."""
 
+import random
+
 import numpy as np
 import pytest
-from datasketch import MinHashLSH
+from datasketch import MinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 
 from app.lsh.bands import band_keys, posting_keys
 from app.lsh.params import collision_probability, optimal_bands
-from app.lsh.signatures import estimated_jaccard, from_bytes, minhash, to_bytes
+from app.lsh.signatures import estimated_jaccard, from_bytes, minhash, signature, to_bytes
 
 
 @pytest.mark.parametrize(
@@ -47,3 +49,17 @@ def test_signature_round_trip_and_estimate():
 def test_collision_probability_is_an_s_curve():
     b, r = optimal_bands(0.5, 128)
     assert collision_probability(0.2, b, r) < 0.2 < 0.9 < collision_probability(0.8, b, r)
+
+
+@pytest.mark.parametrize("num_perm", [128, 256])
+@pytest.mark.parametrize("count", [0, 1, 7, 600])
+def test_signature_equals_datasketch_update_batch(num_perm, count):
+    """Our batched hashing must give datasketch's own hash values, bit for bit: stored
+    signatures and band keys depend on it."""
+    rng = random.Random(count)
+    items = [f"{rng.random()} {i} Wörter".encode() for i in range(count)]
+    sketch = MinHash(num_perm=num_perm, seed=1, scheme="affine32")
+    sketch.update_batch(items)
+    ours = signature(items, num_perm, 1)
+    assert ours.dtype == sketch.hashvalues.dtype
+    assert np.array_equal(ours, sketch.hashvalues)
