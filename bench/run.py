@@ -144,8 +144,8 @@ def bench_index(
                     sig = signatures[i % len(signatures)]
                     keys = posting_keys(sig.hashvalues, b, r)
                     t0 = time.perf_counter()
-                    store.probe(STORY_INDEX, keys, config.bucket_cap)
-                    store.add(STORY_INDEX, i + 1, keys)
+                    store.probe({STORY_INDEX: keys}, config.bucket_cap)
+                    store.add(i + 1, {STORY_INDEX: keys})
                     timings["sql"] += time.perf_counter() - t0
                     if (i + 1) % 2000 == 0:
                         session.commit()
@@ -172,7 +172,7 @@ def bench_index(
                 for sig in sample:
                     keys = posting_keys(sig.hashvalues, b, r)
                     t0 = time.perf_counter()
-                    store.probe(STORY_INDEX, keys, config.bucket_cap)
+                    store.probe({STORY_INDEX: keys}, config.bucket_cap)
                     probes["sql"].append(time.perf_counter() - t0)
             for name, lsh in systems.items():
                 if lsh is None:

@@ -67,9 +67,8 @@ def add(
             "story_score": decided.best_score,
         },
     )
-    store = repo.SqlBucketStore(session)
-    store.add(DUP_INDEX, pk, analysis.dup_keys)
-    store.add(STORY_INDEX, pk, analysis.story_keys)
+    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
+    repo.SqlBucketStore(session).add(pk, keys)
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)

@@ -84,10 +84,11 @@ def rebuild(session: Session, config: ClusteringConfig, now) -> int:
     articles = 0
     for batch in repo.signature_batches(session):
         for pk, dup_signature, story_signature in batch:
-            store.add(DUP_INDEX, pk, posting_keys(from_bytes(dup_signature), *dup_bands(config)))
-            store.add(
-                STORY_INDEX, pk, posting_keys(from_bytes(story_signature), *story_bands(config))
-            )
+            keys = {
+                DUP_INDEX: posting_keys(from_bytes(dup_signature), *dup_bands(config)),
+                STORY_INDEX: posting_keys(from_bytes(story_signature), *story_bands(config)),
+            }
+            store.add(pk, keys)
             articles += 1
     repo.save_index_layout(session, wanted, now)
     return articles

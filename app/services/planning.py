@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,9 +60,13 @@ def idf_function(session: Session, lang: str, terms: set[str], config: Clusterin
 # -- reading through the cache ---------------------------------------------------------
 
 
-def article_refs(session: Session, cache: IndexCache, pks: Iterable[int]) -> dict[int, ArticleRef]:
+def article_refs(
+    session: Session, cache: IndexCache, pks: Collection[int]
+) -> dict[int, ArticleRef]:
     refs = cache.refs
     found = {pk: refs[pk] for pk in pks if pk in refs}
+    if len(found) == len(pks):
+        return found
     missing = [pk for pk in pks if pk not in found]
     if missing:
         for pk, row in repo.article_refs(session, missing).items():
@@ -137,9 +141,9 @@ def plan(
     config: ClusteringConfig,
     exclude_pk: int | None = None,
 ) -> Plan:
-    store = repo.SqlBucketStore(session)
-    dup_hits = store.probe(DUP_INDEX, analysis.dup_keys, config.bucket_cap)
-    story_hits = store.probe(STORY_INDEX, analysis.story_keys, config.bucket_cap)
+    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
+    hits_by_index = repo.SqlBucketStore(session).probe(keys, config.bucket_cap)
+    dup_hits, story_hits = hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
     for hits in (dup_hits, story_hits):
         hits.pop(exclude_pk, None)
     refs = article_refs(session, cache, set(dup_hits) | set(story_hits))
@@ -148,11 +152,12 @@ def plan(
     # A cluster ranks by its best-matching member: summing would favour big clusters.
     windowed = config.time_window_days > 0 and analysis.prepared.article.published_at
     cluster_hits: Counter[int] = Counter()
+    best = cluster_hits.get
     for pk, hits in story_hits.items():
         ref = refs.get(pk)
         if ref is None or (windowed and not _within_window(analysis, ref.published_at, config)):
             continue
-        if hits > cluster_hits[ref.cluster_id]:
+        if hits > best(ref.cluster_id, 0):
             cluster_hits[ref.cluster_id] = hits
     decision = _decide(session, cache, analysis, cluster_hits, config)
 

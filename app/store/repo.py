@@ -62,11 +62,13 @@ def _by_dialect(session: Session, statements: dict[str, TextClause]) -> TextClau
 _ADD_POSTINGS = {
     "postgresql": text(
         "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
-        " SELECT :idx, k, :pk FROM unnest(CAST(:keys AS bigint[])) AS k ON CONFLICT DO NOTHING"
+        " SELECT i, k, :pk FROM unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[]))"
+        " AS x(i, k) ON CONFLICT DO NOTHING"
     ),
     "sqlite": text(
         "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
-        " SELECT :idx, value, :pk FROM json_each(:keys) WHERE true ON CONFLICT DO NOTHING"
+        " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), :pk"
+        " FROM json_each(:rows) WHERE true ON CONFLICT DO NOTHING"
     ),
 }
 _ADD_TERMS = {
@@ -163,12 +165,12 @@ def acquire_ingest_lock(session: Session) -> int:
 
 @lru_cache(maxsize=32)
 def _probe_sql(n_keys: int, placeholder: str) -> str:
-    """One statement for all bands: per band key, the newest ``cap`` postings (an index
-    range scan each), so a probe reads at most n_keys * cap rows however busy a bucket.
-    Plain driver SQL: it runs for every article, and its hundreds of result rows need no
-    processing."""
+    """One statement for all bands of all indexes: per band key, the newest ``cap``
+    postings (an index range scan each), so a probe reads at most n_keys * cap rows
+    however busy a bucket. Plain driver SQL: it runs for every article, and its
+    hundreds of result rows need no processing."""
     per_key = (
-        f"SELECT * FROM (SELECT article_pk FROM lsh_postings"
+        f"SELECT * FROM (SELECT lsh_index, article_pk FROM lsh_postings"
         f" WHERE lsh_index = {placeholder} AND band_key = {placeholder}"
         f" ORDER BY article_pk DESC LIMIT {placeholder}) AS b{i}"
         for i in range(n_keys)
@@ -185,22 +187,40 @@ class SqlBucketStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, index: int, article_pk: int, keys: Sequence[int]) -> None:
-        params = {"idx": index, "pk": article_pk, "keys": _array(self.session, sorted(set(keys)))}
+    def add(self, article_pk: int, keys_by_index: Mapping[int, Sequence[int]]) -> None:
+        """File the article under its keys in every index: one statement."""
+        rows = sorted({(index, key) for index, keys in keys_by_index.items() for key in keys})
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            indexes, keys = zip(*rows, strict=True)
+            params = {"pk": article_pk, "indexes": list(indexes), "keys": list(keys)}
+        else:
+            params = {"pk": article_pk, "rows": json.dumps(rows)}
         self.session.connection().execute(_by_dialect(self.session, _ADD_POSTINGS), params)
 
-    def probe(self, index: int, keys: Sequence[int], bucket_cap: int) -> dict[int, int]:
-        if not keys:
-            return {}
+    def probe(self, keys_by_index: Mapping[int, Sequence[int]], bucket_cap: int) -> dict:
+        """index -> {article pk: keys shared}, for every index asked, in one statement.
+        Counts keep the order the rows came in (ties are broken by it downstream)."""
+        found: dict[int, Counter] = {index: Counter() for index in keys_by_index}
+        params = [
+            value
+            for index, keys in keys_by_index.items()
+            for key in keys
+            for value in (index, key, bucket_cap)
+        ]
+        if not params:
+            return found
         placeholder = _PLACEHOLDERS[self.session.get_bind().dialect.name]
-        params = [value for key in keys for value in (index, key, bucket_cap)]
         cursor = self.session.connection().connection.cursor()
         try:
-            cursor.execute(_probe_sql(len(keys), placeholder), params)
+            cursor.execute(_probe_sql(len(params) // 3, placeholder), params)
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        return dict(Counter(row[0] for row in rows))
+        for (index, pk), shared in Counter(rows).items():  # first-seen order kept
+            found[index][pk] = shared
+        return found
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))

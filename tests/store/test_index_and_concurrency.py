@@ -36,8 +36,8 @@ def test_probe_finds_the_article_through_sql(settings, sessions):
         stored = ingest.ingest(session, ArticleIn(id="b", text=ENGLISH_BRIDGE), config, 10**6)
     with sessions() as session:
         analysis = analyse(prepare(ArticleIn(text=ENGLISH_BRIDGE), 10**6), config)
-        hits = repo.SqlBucketStore(session).probe(DUP_INDEX, analysis.dup_keys, bucket_cap=5)
-    assert hits == {stored.pk: len(set(analysis.dup_keys))}
+        hits = repo.SqlBucketStore(session).probe({DUP_INDEX: analysis.dup_keys}, bucket_cap=5)
+    assert hits == {DUP_INDEX: {stored.pk: len(set(analysis.dup_keys))}}
 
 
 def test_bucket_cap_bounds_the_probe(settings, sessions):
@@ -49,8 +49,9 @@ def test_bucket_cap_bounds_the_probe(settings, sessions):
     with sessions() as session:
         analysis = analyse(prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
         store = repo.SqlBucketStore(session)
-        assert len(store.probe(STORY_INDEX, analysis.story_keys, bucket_cap=10)) == 5
-        capped = store.probe(STORY_INDEX, analysis.story_keys, bucket_cap=2)
+        keys = {STORY_INDEX: analysis.story_keys}
+        assert len(store.probe(keys, bucket_cap=10)[STORY_INDEX]) == 5
+        capped = store.probe(keys, bucket_cap=2)[STORY_INDEX]
     assert len(capped) == 2  # only the newest two of each bucket
 
 
