@@ -1,0 +1,181 @@
+"""Online ingest over HTTP beside datasketch's MinHashLSH on Redis, in one run.
+
+    python -m bench.http FILE.jsonl [--requests 2000] [--clients 32] [--workers 1,2,4]
+                         [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+                         [--redis redis://127.0.0.1:6379/0] [--out FILE]
+
+1. reference: datasketch ``MinHashLSH(threshold=0.5, num_perm=128)`` with its Redis
+   storage, online: for each document in turn, tokens, word 5-shingles, ``MinHash``,
+   ``query`` then ``insert`` (what a service built on it does per article);
+2. story-clusters: ``POST /articles`` of the same documents from ``--clients``
+   concurrent clients against ``story-clusters serve --workers N`` on a fresh
+   PostgreSQL database (made on the given server, dropped afterwards), for each N.
+
+Throughput is requests per second over the whole run; latency p50/p99 per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
+from pathlib import Path
+
+import httpx
+from datasketch import MinHash, MinHashLSH
+
+from app.store import migrate
+from bench.bulk import fresh_postgres
+
+_WORD = re.compile(r"\w+")
+
+
+def read_records(path: Path, limit: int) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in islice(handle, limit)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def datasketch_redis_online(records: list[dict], redis_url: str) -> dict:
+    import redis
+
+    host_port = redis_url.split("//", 1)[1].split("/", 1)[0]
+    host, port = host_port.split(":")
+    basename = f"story-bench-{random.getrandbits(48):x}".encode()  # ours alone, removed after
+    lsh = MinHashLSH(
+        threshold=0.5,
+        num_perm=128,
+        storage_config={
+            "type": "redis",
+            "basename": basename,
+            "redis": {"host": host, "port": int(port)},
+        },
+    )
+    permutations = MinHash(num_perm=128).permutations
+    latencies = []
+    started = time.perf_counter()
+    try:
+        for i, record in enumerate(records):
+            t0 = time.perf_counter()
+            words = _WORD.findall(record["text"].lower())
+            shingles = {" ".join(words[j : j + 5]).encode() for j in range(len(words) - 4)}
+            sketch = MinHash(num_perm=128, permutations=permutations, scheme="affine32")
+            sketch.update_batch(list(shingles))
+            lsh.query(sketch)
+            lsh.insert(f"{i}", sketch, check_duplication=False)
+            latencies.append(time.perf_counter() - t0)
+        seconds = time.perf_counter() - started
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(match=basename + b"*"):
+            client.delete(key)
+    return _summary(len(records), seconds, latencies)
+
+
+def _summary(requests: int, seconds: float, latencies: list[float]) -> dict:
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "per_second": requests / seconds,
+        "p50_ms": 1e3 * statistics.median(latencies),
+        "p99_ms": 1e3 * percentile(latencies, 0.99),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(url: str, workers: int, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "STORY_AUTO_MIGRATE": "false"}
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen([*command, "--workers", str(workers)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not become ready in 60 s")
+
+
+def story_clusters_http(records: list[dict], clients: int, workers: int, server_url: str) -> dict:
+    url, drop = fresh_postgres(server_url)
+    port = free_port()
+    try:
+        migrate.upgrade(url)
+        server = serve(url, workers, port)
+        try:
+            latencies: list[float] = []
+            errors: list[int] = []
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=120) as http:
+
+                def post(record: dict) -> None:
+                    body = {"id": str(record["id"]), "text": record["text"]}
+                    if record.get("title"):
+                        body["title"] = record["title"]
+                    t0 = time.perf_counter()
+                    response = http.post("/articles", json=body)
+                    latencies.append(time.perf_counter() - t0)
+                    if response.status_code not in (200, 201):
+                        errors.append(response.status_code)
+
+                started = time.perf_counter()
+                with ThreadPoolExecutor(max_workers=clients) as pool:
+                    list(pool.map(post, records))
+                seconds = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        drop()
+    result = _summary(len(records), seconds, latencies)
+    result.update(workers=workers, clients=clients, errors=len(errors))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    records = read_records(args.file, args.requests)
+    report: dict = {"datasketch_redis": datasketch_redis_online(records, args.redis)}
+    print(json.dumps(report), flush=True)
+    reference = report["datasketch_redis"]["per_second"]
+    for workers in (int(w) for w in args.workers.split(",")):
+        result = story_clusters_http(records, args.clients, workers, args.postgres)
+        result["ratio_to_datasketch_redis"] = result["per_second"] / reference
+        report[f"story_clusters_workers_{workers}"] = result
+        print(json.dumps({f"story_clusters_workers_{workers}": result}), flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
