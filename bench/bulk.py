@@ -59,7 +59,7 @@ def datasketch_pipeline(path: Path) -> dict:
     with lsh.insertion_session() as session, path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            words = _WORD.findall(record["text"].lower())
+            words = _WORD.findall((record.get("text") or record.get("html") or "").lower())
             shingles = {" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)}
             sketch = MinHash(num_perm=128, permutations=permutations, scheme="affine32")
             sketch.update_batch(list(shingles))

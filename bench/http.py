@@ -37,6 +37,7 @@ from app.store import migrate
 from bench.bulk import fresh_postgres
 
 _WORD = re.compile(r"\w+")
+API_FIELDS = ("id", "title", "text", "html", "url", "source", "published_at", "lang")
 
 
 def read_records(path: Path, limit: int) -> list[dict]:
@@ -70,7 +71,7 @@ def datasketch_redis_online(records: list[dict], redis_url: str) -> dict:
     try:
         for i, record in enumerate(records):
             t0 = time.perf_counter()
-            words = _WORD.findall(record["text"].lower())
+            words = _WORD.findall((record.get("text") or record.get("html") or "").lower())
             shingles = {" ".join(words[j : j + 5]).encode() for j in range(len(words) - 4)}
             sketch = MinHash(num_perm=128, permutations=permutations, scheme="affine32")
             sketch.update_batch(list(shingles))
@@ -131,9 +132,7 @@ def story_clusters_http(records: list[dict], clients: int, workers: int, server_
             with httpx.Client(base_url=base, timeout=120) as http:
 
                 def post(record: dict) -> None:
-                    body = {"id": str(record["id"]), "text": record["text"]}
-                    if record.get("title"):
-                        body["title"] = record["title"]
+                    body = {key: record[key] for key in API_FIELDS if record.get(key)}
                     t0 = time.perf_counter()
                     response = http.post("/articles", json=body)
                     latencies.append(time.perf_counter() - t0)

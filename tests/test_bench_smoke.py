@@ -1,0 +1,32 @@
+"""The benchmarks run end to end at tiny sizes (their numbers are not checked here)."""
+
+import os
+
+import pytest
+
+from bench import bulk, http
+from tests.test_ingest_cli import write_file
+
+
+def test_bulk_benchmark_runs_both_sides(tmp_path):
+    path = tmp_path / "records.jsonl"
+    write_file(path)
+    reference = bulk.datasketch_pipeline(path)
+    assert reference["documents"] == 8 and reference["per_second"] > 0
+    ours = bulk.ours(path, f"sqlite:///{tmp_path}/bench.db", workers=1, batch_size=3)
+    assert ours["created"] == 8 and ours["failed"] == 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the HTTP benchmark runs the service on PostgreSQL: the PostgreSQL run covers it",
+)
+def test_http_benchmark_runs_both_sides(tmp_path):
+    path = tmp_path / "records.jsonl"
+    write_file(path)
+    records = http.read_records(path, 8)
+    reference = http.datasketch_redis_online(records, "redis://127.0.0.1:6379/0")
+    assert reference["requests"] == 8
+    server = os.environ["TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    ours = http.story_clusters_http(records, clients=4, workers=1, server_url=server)
+    assert ours["requests"] == 8 and ours["errors"] == 0

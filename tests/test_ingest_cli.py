@@ -1,0 +1,111 @@
+"""`story-clusters ingest FILE.jsonl`: streamed, analysed in worker processes, written in
+batches, with the clusters of one-at-a-time ingest."""
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from app import config as app_config
+from app.cli import main, parse_record
+from app.services import ingest
+from tests.store.test_footprint import wipe
+from tests.test_eval_cli import RECORDS
+
+HTML = (
+    "<html><head><title>Millbrook bridge: drivers warned minutes before</title></head><body>"
+    "<nav>Home | News | Sport</nav><article><p>Two drivers left their trucks on the Harlow "
+    "Street bridge in Millbrook minutes before the span collapsed into the Fenwick River on "
+    "Saturday, fire chief Dana Ortiz said.</p><p>Mayor Colin Reyes ordered inspections of "
+    "every bridge in the city after the collapse of the 1962 structure.</p></article>"
+    "<footer>Copyright Millbrook Courier</footer></body></html>"
+)
+
+
+def write_file(path, extra=()):
+    with path.open("w", encoding="utf-8") as handle:
+        for article_id, body, lang, cluster in RECORDS:
+            row = {"id": article_id, "text": body, "lang": lang, "cluster": cluster}
+            handle.write(json.dumps(row) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "id": "b3",
+                    "html": HTML,
+                    "url": "https://www.courier.example/millbrook-bridge",
+                    "published_at": "2026-11-21T08:30:00+01:00",
+                }
+            )
+            + "\n"
+        )
+        for line in extra:
+            handle.write(line + "\n")
+
+
+@pytest.fixture
+def cli_database(settings, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("STORY_AUTO_MIGRATE", "false")
+    app_config.get_settings.cache_clear()
+    yield settings.database_url
+    app_config.get_settings.cache_clear()
+
+
+def partition(sessions) -> list[list[str]]:
+    with sessions() as session:
+        rows = session.execute(text("SELECT id, cluster_id FROM articles")).all()
+    groups: dict[int, list[str]] = {}
+    for article_id, cluster_id in rows:
+        groups.setdefault(cluster_id, []).append(article_id)
+    return sorted(sorted(group) for group in groups.values())
+
+
+def test_bulk_ingest_gives_the_clusters_of_one_at_a_time(
+    tmp_path, capsys, cli_database, settings, sessions
+):
+    path = tmp_path / "articles.jsonl"
+    write_file(path)
+    assert main(["ingest", str(path), "--quiet", "--workers", "2", "--batch-size", "3"]) == 0
+    assert "created 8, already present 0, failed 0" in capsys.readouterr().out
+    bulk = partition(sessions)
+    with sessions() as session:
+        stored = session.execute(
+            text("SELECT url, source, published_at, title FROM articles WHERE id = 'b3'")
+        ).one()
+    assert stored.url == "https://www.courier.example/millbrook-bridge"
+    assert str(stored.published_at).startswith("2026-11-21 07:30:00")  # stored as UTC
+    assert stored.title == "Millbrook bridge: drivers warned minutes before"
+
+    wipe(sessions)
+    config = settings.clustering()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        with sessions() as session:
+            ingest.ingest(session, parse_record(line), config, settings.max_text_chars)
+    assert partition(sessions) == bulk
+    assert ["b1", "b2", "b3"] in bulk and ["r", "t"] in bulk  # the seeds stay together
+
+
+def test_rerun_adds_nothing_and_bad_lines_are_reported(tmp_path, capsys, cli_database):
+    path = tmp_path / "articles.jsonl"
+    bad = [
+        "{not json",
+        json.dumps({"id": "empty", "text": "   "}),
+        json.dumps({"id": "r", "text": "Another text under a stored id."}),
+        json.dumps({"id": "x", "text": "Flooding closed the Passau ring road.", "colour": "n/a"}),
+    ]
+    write_file(path, extra=bad)
+    assert main(["ingest", str(path), "--quiet", "--batch-size", "4"]) == 1
+    captured = capsys.readouterr()
+    assert "created 9, already present 0, failed 3" in captured.out
+    assert "line 9:" in captured.err and "line 10:" in captured.err
+    assert "exists with other content" in captured.err
+    assert main(["ingest", str(path), "--quiet"]) == 1
+    assert "created 0, already present 9, failed 3" in capsys.readouterr().out
+
+
+def test_records_without_id_get_one_from_their_content():
+    first = parse_record(json.dumps({"text": "Flood in Passau.", "published": "2026-01-02"}))
+    again = parse_record(json.dumps({"text": "Flood in Passau.", "published": "2026-01-02"}))
+    other = parse_record(json.dumps({"text": "Flood in Passau!", "published": "2026-01-02"}))
+    assert first.id == again.id != other.id
+    assert first.published_at is not None  # "published", the labelled sets' name
