@@ -8,7 +8,8 @@
    storage, online: for each document in turn, tokens, word 5-shingles, ``MinHash``,
    ``query`` then ``insert`` (what a service built on it does per article);
 2. story-clusters: ``POST /articles`` of the same documents from ``--clients``
-   concurrent clients against ``story-clusters serve --workers N`` on a fresh
+   concurrent clients (kept-alive connections) against uvicorn with N worker
+   processes (``story-clusters serve --workers N`` runs the same) on a fresh
    PostgreSQL database (made on the given server, dropped afterwards), for each N.
 
 Throughput is requests per second over the whole run; latency p50/p99 per request.
@@ -104,8 +105,9 @@ def free_port() -> int:
 
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "STORY_AUTO_MIGRATE": "false"}
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    server = subprocess.Popen([*command, "--workers", str(workers)], env=env)
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    server = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -129,7 +131,8 @@ def story_clusters_http(records: list[dict], clients: int, workers: int, server_
             latencies: list[float] = []
             errors: list[int] = []
             base = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base, timeout=120) as http:
+            limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+            with httpx.Client(base_url=base, timeout=120, limits=limits) as http:
 
                 def post(record: dict) -> None:
                     body = {key: record[key] for key in API_FIELDS if record.get(key)}

@@ -28,6 +28,10 @@ from app.text.prior import prior_doc_share
 # Past these sizes a cache starts again empty: memory stays bounded on any stream.
 MAX_TERMS_PER_LANG = 2_000_000
 MAX_ENTRIES = 200_000
+# With several writing processes, the document frequencies a writer has read may miss
+# the articles others wrote since; it keeps them until that lag passes this many
+# articles (then reads them again). One writer alone is never behind: it is exact.
+MAX_FOREIGN_ARTICLES = 16
 
 
 @dataclass
@@ -68,6 +72,8 @@ class TermTable:
         self.known = np.zeros(1024, dtype=bool)  # df read from the database
         self.scratch = np.zeros(1024)  # all zero between uses: a dense vector workspace
         self.docs: int | None = None
+        self.last_docs: int | None = None  # the count we kept before others wrote
+        self.foreign_lag = 0  # articles others added or removed since frequencies were read
         # counts of this transaction's articles, written once at its end (a term shared
         # by many articles of a batch is one row update, not one per article)
         self.pending: dict[str, int] = {}
@@ -110,7 +116,15 @@ class TermTable:
             self.known[term_id] = True
 
     def learn_docs(self, docs: int) -> None:
-        self.docs = docs + self.pending_docs
+        """The language's article count, read under the lock: exact from now on. What it
+        differs by from the count we kept is what other writers did meanwhile."""
+        docs += self.pending_docs
+        if self.last_docs is not None:
+            self.foreign_lag += abs(docs - self.last_docs)
+        if self.last_docs is None or self.foreign_lag > MAX_FOREIGN_ARTICLES:
+            self.known[:] = False
+            self.foreign_lag = 0
+        self.docs = docs
 
     def count(self, terms: Iterable[str], delta: int) -> None:
         """Count an article in (or out): pending until ``take_pending`` writes it."""
@@ -123,6 +137,8 @@ class TermTable:
         self.pending_docs += delta
         if self.docs is not None:
             self.docs += delta
+        elif self.last_docs is not None:  # our own article is no other writer's
+            self.last_docs += delta
 
     def take_pending(self) -> tuple[dict[str, int], int]:
         pending, docs = self.pending, self.pending_docs
@@ -131,7 +147,13 @@ class TermTable:
 
     def forget(self) -> None:
         self.known[:] = False
-        self.docs = None
+        self.docs = self.last_docs = None
+        self.foreign_lag = 0
+
+    def suspect(self) -> None:
+        """Others may have written: re-read the article count before the next use, and
+        keep the frequencies only while the lag they can have stays small."""
+        self.last_docs, self.docs = self.docs, None
 
 
 class IndexCache:
@@ -163,8 +185,12 @@ class IndexCache:
 
     def begin(self, generation: int) -> None:
         """Called under the ingest lock with the generation this transaction wrote."""
-        if self.generation is None or generation != self.generation + 1:
+        if self.generation is None:
             self.clear()
+        elif generation != self.generation + 1:  # another process or replica wrote
+            self.forget_rows()
+            for table in self.tables.values():
+                table.suspect()
         self._pending = generation
 
     def committed(self) -> None:
@@ -186,6 +212,10 @@ class IndexCache:
         self.generation = None
         for table in self.tables.values():
             table.forget()  # pending counts stay: they are this transaction's writes
+        self.forget_rows()
+
+    def forget_rows(self) -> None:
+        """Clusters, candidate articles and the index layout: read again on demand."""
         self.clusters.clear()
         self.refs.clear()
         self.terms.clear()

@@ -108,12 +108,12 @@ def idf_weighted(
     """Each vector times the IDF of its terms; frequencies not yet known are read from
     the database in one statement."""
     table = cache.table(lang)
+    if table.docs is None:  # first: it decides whether the frequencies kept still hold
+        table.learn_docs(repo.language_docs(session, lang))
     if vectors:
         unknown = table.unknown_terms(np.concatenate([ids for ids, _ in vectors]))
         if unknown:
             table.learn(unknown, repo.document_frequencies(session, lang, unknown))
-    if table.docs is None:
-        table.learn_docs(repo.language_docs(session, lang))
     if not vectors:
         return []
     ids = np.concatenate([i for i, _ in vectors])
