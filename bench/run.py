@@ -1,20 +1,14 @@
-"""Throughput and latency, side by side with datasketch's own LSH (in memory and on Redis).
+"""Index cost and probe latency of the SQL index, beside datasketch's own LSH (in memory
+and on Redis), on the same signatures, as the index grows.
 
-    python -m bench.run [--sizes 2000,10000,50000] [--http-requests 400] [--clients 8]
-                        [--memory-max 20000] [--index-url postgresql://…]
-                        [--http-database-url postgresql://…] [--http-workers 2]
-                        [--redis redis://127.0.0.1:6379/0] [--redis-max 2000] [--out FILE]
+    python -m bench.run [--sizes 2000,10000,50000] [--memory-max 20000]
+                        [--index-url postgresql://…] [--redis redis://127.0.0.1:6379/0]
+                        [--redis-max 2000] [--out FILE]
 
 Documents are synthetic news-like texts made from a fixed seed (a Zipf vocabulary plus
-per-event names), so every system indexes exactly the same story-term MinHashes:
-
-1. bulk ingest: story-clusters' whole pipeline (features, both indexes, assignment,
-   commit) on SQLite, articles per second;
-2. index cost per document, same signatures: our SQL postings (probe + insert) versus
-   datasketch MinHashLSH in memory and with its Redis storage (query + insert);
-3. probe latency as the index grows (p50/p99 per query at each size);
-4. HTTP: POST /articles from concurrent clients against a uvicorn server on loopback.
-Ratios are the point: absolute times on shared machines are noisy.
+per-event names), so every system indexes exactly the same story-term MinHashes. The
+whole pipeline is measured by ``bench.bulk`` (bulk ingest) and ``bench.http`` (online
+ingest over HTTP). Ratios are the point: absolute times on shared machines are noisy.
 """
 
 from __future__ import annotations
@@ -23,11 +17,8 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from datasketch import MinHashLSH
@@ -39,7 +30,6 @@ from app.db import make_engine, make_sessionmaker
 from app.lsh.bands import posting_keys
 from app.lsh.params import optimal_bands
 from app.lsh.signatures import minhash
-from app.services import ingest
 from app.services.analysis import ArticleIn, story_weights
 from app.store import migrate, repo
 from app.store.models import STORY_INDEX
@@ -67,21 +57,6 @@ def synthetic_articles(n: int, seed: int = 11) -> list[ArticleIn]:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def bench_bulk_ingest(articles: list[ArticleIn], url: str) -> dict:
-    settings = Settings(database_url=url)
-    config = settings.clustering()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    started = time.perf_counter()
-    for article in articles:
-        with sessions() as session:
-            ingest.ingest(session, article, config, settings.max_text_chars)
-    seconds = time.perf_counter() - started
-    engine.dispose()
-    return {"articles": len(articles), "seconds": seconds, "per_second": len(articles) / seconds}
 
 
 def story_signatures(articles: list[ArticleIn], config: ClusteringConfig):
@@ -203,72 +178,6 @@ def bench_index(
     return results
 
 
-def bench_http(
-    articles: list[ArticleIn],
-    clients: int,
-    port: int = 8765,
-    database_url: str | None = None,
-    workers: int = 1,
-) -> dict:
-    """POST /articles from concurrent clients to uvicorn (``workers`` processes) on a
-    fresh SQLite file, or on ``database_url`` (migrated first; it should be empty)."""
-    import httpx
-
-    with tempfile.TemporaryDirectory() as tmp:
-        url = database_url or f"sqlite:///{tmp}/http.db"
-        migrate.upgrade(url)
-        env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            latencies: list[float] = []
-
-            def post(article: ArticleIn) -> None:
-                t0 = time.perf_counter()
-                response = httpx.post(
-                    f"{base}/articles", json={"id": article.id, "text": article.text}, timeout=60
-                )
-                response.raise_for_status()
-                latencies.append(time.perf_counter() - t0)
-
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=clients) as pool:
-                list(pool.map(post, articles))
-            seconds = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    return {
-        "requests": len(articles),
-        "clients": clients,
-        "workers": workers,
-        "database": url.split(":", 1)[0],
-        "per_second": len(articles) / seconds,
-        "p50_ms": 1e3 * statistics.median(latencies),
-        "p99_ms": 1e3 * percentile(latencies, 0.99),
-    }
-
-
 def _without_foreign_keys(session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET session_replication_role = replica"))  # needs superuser
@@ -279,11 +188,6 @@ def _without_foreign_keys(session) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,10000,50000")
-    parser.add_argument("--bulk", type=int, default=2000)
-    parser.add_argument("--http-requests", type=int, default=400)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--http-workers", type=int, default=1, help="uvicorn processes")
-    parser.add_argument("--http-database-url", help="database for the HTTP run (default SQLite)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--redis-max", type=int, default=2000, help="largest size run on Redis")
     parser.add_argument("--memory-max", type=int, default=20000, help="largest size in memory")
@@ -292,30 +196,19 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     config = Settings().clustering()
-    report: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        report["bulk_ingest"] = bench_bulk_ingest(
-            synthetic_articles(args.bulk), f"sqlite:///{tmp}/bulk.db"
-        )
-    print(json.dumps({"bulk_ingest": report["bulk_ingest"]}), flush=True)
     signatures = story_signatures(synthetic_articles(5000, seed=12), config)
-    report["index"] = bench_index(
-        signatures,
-        config,
-        sizes,
-        args.redis or None,
-        args.redis_max,
-        args.memory_max,
-        args.index_url,
-    )
-    print(json.dumps({"index": report["index"]}), flush=True)
-    report["http"] = bench_http(
-        synthetic_articles(args.http_requests, seed=13),
-        args.clients,
-        database_url=args.http_database_url,
-        workers=args.http_workers,
-    )
-    print(json.dumps({"http": report["http"]}), flush=True)
+    report = {
+        "index": bench_index(
+            signatures,
+            config,
+            sizes,
+            args.redis or None,
+            args.redis_max,
+            args.memory_max,
+            args.index_url,
+        )
+    }
+    print(json.dumps(report), flush=True)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2))
 
