@@ -12,6 +12,9 @@ decided after the previous one is written, so the answers are those of one-at-a-
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,8 +72,91 @@ def ingest(
     session: Session, article: ArticleIn, config: ClusteringConfig, max_text_chars: int
 ) -> IngestResult:
     analysis = analyse(prepare(article, max_text_chars), config)
-    with locked(session) as cache:
-        return write(session, cache, analysis, config)
+    return _write_group_for(session.get_bind()).write(session, analysis, config)
+
+
+class _Waiting:
+    """An analysed article waiting for the writer turn, and what became of it."""
+
+    def __init__(self, analysis: Analysis, config: ClusteringConfig) -> None:
+        self.analysis, self.config = analysis, config
+        self.done = False
+        self.result: IngestResult | None = None
+        self.error: BaseException | None = None
+
+    def settle(self, outcome: IngestResult | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            self.error = outcome
+        else:
+            self.result = outcome
+        self.done = True
+
+
+class _WriteGroup:
+    """Group commit for the request threads of one process: the thread that gets the
+    writer turn writes every article that queued up while the previous turn ran, in
+    arrival order, in one transaction (as bulk ingest writes a batch), and each thread
+    returns once the transaction that holds its article has committed. Under load this
+    takes the lock and commits once per group instead of once per request."""
+
+    MAX_GROUP = 64
+
+    def __init__(self) -> None:
+        self.queue: deque[_Waiting] = deque()
+        self.guard = threading.Lock()
+        self.turn = threading.Lock()
+
+    def write(self, session: Session, analysis: Analysis, config: ClusteringConfig):
+        mine = _Waiting(analysis, config)
+        with self.guard:
+            self.queue.append(mine)
+        with self.turn:
+            if not mine.done:
+                self._write_group(session, self._take(mine))
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+    def _take(self, mine: _Waiting) -> list[_Waiting]:
+        """The queue's head, up to MAX_GROUP articles of one configuration; ours is in
+        it (every queued article is older than this turn, and ours is not done)."""
+        with self.guard:
+            group: list[_Waiting] = []
+            rest: deque[_Waiting] = deque()
+            while self.queue:
+                item = self.queue.popleft()
+                fits = len(group) < self.MAX_GROUP and item.config == mine.config
+                (group if fits or item is mine else rest).append(item)
+            self.queue = rest
+            if mine not in group:  # its group's writer died before writing it
+                group.append(mine)
+            return group
+
+    def _write_group(self, session: Session, group: list[_Waiting]) -> None:
+        config = group[0].config
+        try:
+            outcomes = ingest_analysed(session, [item.analysis for item in group], config)
+        except Exception:  # the transaction failed: each article alone costs only itself
+            for item in group:
+                try:
+                    item.settle(ingest_analysed(session, [item.analysis], config)[0])
+                except Exception as exc:  # the request thread raises it
+                    item.settle(exc)
+            return
+        for item, outcome in zip(group, outcomes, strict=True):
+            item.settle(outcome)
+
+
+_write_groups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_write_groups_guard = threading.Lock()
+
+
+def _write_group_for(bind) -> _WriteGroup:
+    with _write_groups_guard:
+        group = _write_groups.get(bind)
+        if group is None:
+            group = _write_groups[bind] = _WriteGroup()
+        return group
 
 
 def ingest_analysed(

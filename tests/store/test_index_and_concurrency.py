@@ -1,5 +1,6 @@
 """The LSH index lives in SQL; concurrent writers lose nothing and split no story."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -91,3 +92,44 @@ def test_failed_ingest_leaves_no_half_indexed_article(settings, sessions, monkey
         assert repo.count_articles(session) == 0
         assert repo.count_postings(session) == 0
         assert session.execute(text("SELECT COUNT(*) FROM clusters")).scalar_one() == 0
+
+
+def test_requests_queued_behind_a_writer_commit_together(settings, sessions):
+    """Group commit: articles that queue while another writer holds the turn are written
+    by the next turn in one transaction (one lock generation), each in its own row."""
+    config = settings.clustering()
+    articles = [
+        ArticleIn(id=f"flood-{i}", text=GERMAN_FLOOD + f"\nStand {i}.") for i in range(5)
+    ] + [ArticleIn(id="flood-0", text=GERMAN_FLOOD + "\nStand 0."), *seed_articles()]
+    with sessions() as session:
+        group = ingest._write_group_for(session.get_bind())
+        before = session.execute(text("SELECT generation FROM ingest_lock")).scalar_one()
+
+    def post(article):
+        with sessions() as session:
+            return ingest.ingest(session, article, config, 10**6)
+
+    with ThreadPoolExecutor(max_workers=len(articles)) as pool:
+        with group.turn:  # a writer holds the turn while every request queues
+            futures = [pool.submit(post, article) for article in articles]
+            deadline = time.monotonic() + 30
+            while len(group.queue) < len(articles) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(group.queue) == len(articles)
+        results = [future.result() for future in futures]
+    with sessions() as session:
+        after = session.execute(text("SELECT generation FROM ingest_lock")).scalar_one()
+        sizes = session.execute(
+            text(
+                "SELECT c.size, COUNT(a.pk) FROM clusters c"
+                " JOIN articles a ON a.cluster_id = c.id GROUP BY c.id, c.size"
+            )
+        ).all()
+        stored = repo.count_articles(session)
+    assert after == before + 1  # one transaction for the whole queue
+    assert stored == len(articles) - 1  # flood-0 twice: stored once
+    assert sorted(r.created for r in results).count(False) == 1
+    assert all(size == members for size, members in sizes)
+    by_id = {r.id: r.cluster_id for r in results}
+    assert len({by_id[f"flood-{i}"] for i in range(5)}) == 1
+    assert by_id["reuters-summit-2018-05"] == by_id["taz-summit-2018-05"] != by_id["flood-1"]
