@@ -31,7 +31,7 @@ MAX_ENTRIES = 200_000
 # With several writing processes, the document frequencies a writer has read may miss
 # the articles others wrote since; it keeps them until that lag passes this many
 # articles (then reads them again). One writer alone is never behind: it is exact.
-MAX_FOREIGN_ARTICLES = 16
+MAX_FOREIGN_ARTICLES = 64
 
 
 @dataclass
