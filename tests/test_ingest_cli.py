@@ -9,6 +9,7 @@ from sqlalchemy import text
 from app import config as app_config
 from app.cli import main, parse_record
 from app.services import ingest
+from app.store import repo
 from tests.store.test_footprint import wipe
 from tests.test_eval_cli import RECORDS
 
@@ -109,3 +110,27 @@ def test_records_without_id_get_one_from_their_content():
     other = parse_record(json.dumps({"text": "Flood in Passau!", "published": "2026-01-02"}))
     assert first.id == again.id != other.id
     assert first.published_at is not None  # "published", the labelled sets' name
+
+
+def test_a_record_the_database_refuses_costs_only_itself(
+    tmp_path, capsys, cli_database, monkeypatch
+):
+    real = repo.bump_source_lines
+
+    def refuse_one_source(session, source, hashes, delta):
+        if source == "refused.example":
+            raise RuntimeError("the database refused this row")
+        return real(session, source, hashes, delta)
+
+    monkeypatch.setattr(repo, "bump_source_lines", refuse_one_source)
+    path = tmp_path / "articles.jsonl"
+    refused = {
+        "id": "z",
+        "text": "Flooding closed the Passau ring road.",
+        "source": "refused.example",
+    }
+    write_file(path, extra=[json.dumps(refused)])
+    assert main(["ingest", str(path), "--quiet", "--batch-size", "20"]) == 1
+    captured = capsys.readouterr()
+    assert "created 8, already present 0, failed 1" in captured.out  # one batch of nine
+    assert "line 9: RuntimeError('the database refused this row')" in captured.err

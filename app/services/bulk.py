@@ -123,11 +123,8 @@ def _write_batch(sessions, batch: list[Outcome], config, summary: BulkSummary) -
         if outcome.error is not None:
             summary.fail(outcome.line_no, outcome.error)
     ready = [o for o in batch if o.analysis is not None]
-    try:
-        with sessions() as session:
-            results = ingest.ingest_analysed(session, [o.analysis for o in ready], config)
-    except Exception:  # one article broke the batch: write them one by one
-        results = [_write_one(sessions, o.analysis, config) for o in ready]
+    with sessions() as session:
+        results = ingest.ingest_batch(session, [o.analysis for o in ready], config)
     for outcome, result in zip(ready, results, strict=True):
         if isinstance(result, Exception):
             summary.fail(outcome.line_no, getattr(result, "message", None) or repr(result))
@@ -135,11 +132,3 @@ def _write_batch(sessions, batch: list[Outcome], config, summary: BulkSummary) -
             summary.created += 1
         else:
             summary.repeated += 1
-
-
-def _write_one(sessions, analysis: Analysis, config) -> ingest.IngestResult | Exception:
-    try:
-        with sessions() as session:
-            return ingest.ingest_analysed(session, [analysis], config)[0]
-    except Exception as exc:  # reported per line; the rest of the file goes on
-        return exc

@@ -6,8 +6,10 @@
 3. under the ingest lock, in one transaction: drop the source's boilerplate lines,
    probe, decide, and write the article's footprint (and repair its cluster).
 
-A batch of analysed articles can share one transaction (bulk ingest): each article is
-decided after the previous one is written, so the answers are those of one-at-a-time.
+A batch of analysed articles can share one transaction: each article is decided after
+the previous one is written, so the answers are those of one-at-a-time. Bulk ingest
+writes its batches so; the request threads of one process do too (group commit): the
+thread that gets the writer turn writes every article queued behind it.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ class _WriteGroup:
         self.guard = threading.Lock()
         self.turn = threading.Lock()
 
-    def write(self, session: Session, analysis: Analysis, config: ClusteringConfig):
+    def write(self, session: Session, analysis: Analysis, config: ClusteringConfig) -> IngestResult:
         mine = _Waiting(analysis, config)
         with self.guard:
             self.queue.append(mine)
@@ -115,6 +117,7 @@ class _WriteGroup:
                 self._write_group(session, self._take(mine))
         if mine.error is not None:
             raise mine.error
+        assert mine.result is not None  # settled without an error
         return mine.result
 
     def _take(self, mine: _Waiting) -> list[_Waiting]:
@@ -133,16 +136,7 @@ class _WriteGroup:
             return group
 
     def _write_group(self, session: Session, group: list[_Waiting]) -> None:
-        config = group[0].config
-        try:
-            outcomes = ingest_analysed(session, [item.analysis for item in group], config)
-        except Exception:  # the transaction failed: each article alone costs only itself
-            for item in group:
-                try:
-                    item.settle(ingest_analysed(session, [item.analysis], config)[0])
-                except Exception as exc:  # the request thread raises it
-                    item.settle(exc)
-            return
+        outcomes = ingest_batch(session, [item.analysis for item in group], group[0].config)
         for item, outcome in zip(group, outcomes, strict=True):
             item.settle(outcome)
 
@@ -157,6 +151,23 @@ def _write_group_for(bind) -> _WriteGroup:
         if group is None:
             group = _write_groups[bind] = _WriteGroup()
         return group
+
+
+def ingest_batch(
+    session: Session, analyses: Sequence[Analysis], config: ClusteringConfig
+) -> list[IngestResult | Exception]:
+    """``ingest_analysed``; if the batch's transaction fails as a whole (a database
+    error), each article is written alone, so one bad article costs only itself."""
+    try:
+        return list(ingest_analysed(session, analyses, config))
+    except Exception:
+        outcomes: list[IngestResult | Exception] = []
+        for analysis in analyses:
+            try:
+                outcomes.append(ingest_analysed(session, [analysis], config)[0])
+            except Exception as exc:  # answered per article
+                outcomes.append(exc)
+        return outcomes
 
 
 def ingest_analysed(
