@@ -5,12 +5,14 @@ clusters (thousands of terms), the clusters' centroids and the clusters of ~1,00
 candidate articles. Reading and decoding all of that for every article was most of the
 cost of ingest, so the writers of a process keep it here.
 
-Everything here is a copy of rows in the database, kept exact: the writer updates it as
-it writes (write-through), and at the start of every locked transaction compares the
-ingest lock's generation with the one it last committed. If any other writer (another
-process or replica) came in between, or a transaction of ours rolled back, the copy is
-dropped and refilled from the database on demand. Readers that hold no lock (`/match`,
-`/explain`) use a fresh, empty cache, which is the database itself.
+Everything here is a copy of rows in the database: the writer updates it as it writes
+(write-through), and at the start of every locked transaction compares the ingest
+lock's generation with the one it last committed. If another writer (another process or
+replica) came in between, the clusters and candidate articles are dropped and read
+again on demand, and the document frequencies are kept only while the articles others
+added since number at most MAX_FOREIGN_ARTICLES; a transaction of ours that rolls back
+drops everything. So a single writer is exact, and concurrent writers see frequencies
+at most that many articles behind. `/match` and `/explain` read the database.
 """
 
 from __future__ import annotations

@@ -6,12 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
+from app.db import make_engine, make_sessionmaker
 from app.services import ingest
 from app.services.analysis import ArticleIn, analyse, dup_bands, prepare, story_bands
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from seeds.loader import seed_articles
-from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION, GERMAN_FLOOD
+from tests.texts import ENGLISH_BRIDGE, ENGLISH_BRIDGE_OTHER_OUTLET, ENGLISH_ELECTION, GERMAN_FLOOD
 
 
 def test_postings_are_rows_one_per_band(settings, sessions):
@@ -133,3 +134,34 @@ def test_requests_queued_behind_a_writer_commit_together(settings, sessions):
     by_id = {r.id: r.cluster_id for r in results}
     assert len({by_id[f"flood-{i}"] for i in range(5)}) == 1
     assert by_id["reuters-summit-2018-05"] == by_id["taz-summit-2018-05"] != by_id["flood-1"]
+
+
+def test_a_writer_sees_what_another_process_wrote(settings):
+    """Two engines stand for two processes, each with its own writer cache: a cluster one
+    of them grew is not written back from the other's stale copy."""
+    config = settings.clustering()
+    engines = [make_engine(settings.database_url) for _ in range(2)]
+    first, second = (make_sessionmaker(engine) for engine in engines)
+    try:
+        texts = [
+            ENGLISH_BRIDGE,
+            ENGLISH_BRIDGE_OTHER_OUTLET,
+            ENGLISH_BRIDGE + "\nThe state will review every bridge of its age.",
+        ]
+        results = []
+        for i, (sessions, text_i) in enumerate(zip([first, second, first], texts, strict=True)):
+            with sessions() as session:
+                article = ArticleIn(id=f"bridge-{i}", text=text_i)
+                results.append(ingest.ingest(session, article, config, 10**6))
+        with first() as session:
+            sizes = session.execute(
+                text(
+                    "SELECT c.size, COUNT(a.pk) FROM clusters c"
+                    " JOIN articles a ON a.cluster_id = c.id GROUP BY c.id, c.size"
+                )
+            ).all()
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert len({r.cluster_id for r in results}) == 1
+    assert sizes == [(3, 3)]
