@@ -9,6 +9,9 @@ from app.text.shingles import word_shingles
 from app.text.tokens import scan, stem_words, stopwords, words
 
 MIN_TERM_LENGTH = 2
+# Longer letter runs are not words (unspaced scripts, glued markup): not story terms.
+# The statistics table holds terms of up to 128 characters on every database.
+MAX_TERM_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,12 @@ def _content_tokens(text: str, stop: frozenset[str], numbers: bool) -> list[tupl
     """(surface, lower case, starts a sentence) of the tokens that can be story terms."""
     kept = []
     for surface, sentence_start in scan(text):
-        if len(surface) < MIN_TERM_LENGTH or (not numbers and surface[0].isdigit()):
+        if not MIN_TERM_LENGTH <= len(surface) <= MAX_TERM_LENGTH:
             continue
-        lower = surface.casefold()
-        if lower not in stop:
+        if not numbers and surface[0].isdigit():
+            continue
+        lower = surface.casefold()  # may be longer than the surface ("ß" -> "ss")
+        if len(lower) <= MAX_TERM_LENGTH and lower not in stop:
             kept.append((surface, lower, sentence_start))
     return kept
 
