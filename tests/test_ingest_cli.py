@@ -95,13 +95,16 @@ def test_rerun_adds_nothing_and_bad_lines_are_reported(tmp_path, capsys, cli_dat
         json.dumps({"id": "x", "text": "Flooding closed the Passau ring road.", "colour": "n/a"}),
     ]
     write_file(path, extra=bad)
+    with path.open("ab") as handle:
+        handle.write(b'{"id": "latin-1", "text": "Stra\xdfe gesperrt"}\n')  # not UTF-8
     assert main(["ingest", str(path), "--quiet", "--batch-size", "4"]) == 1
     captured = capsys.readouterr()
-    assert "created 9, already present 0, failed 3" in captured.out
+    assert "created 9, already present 0, failed 4" in captured.out
     assert "line 9:" in captured.err and "line 10:" in captured.err
     assert "exists with other content" in captured.err
+    assert "line 13: 'utf-8' codec can't decode" in captured.err
     assert main(["ingest", str(path), "--quiet"]) == 1
-    assert "created 0, already present 9, failed 3" in capsys.readouterr().out
+    assert "created 0, already present 9, failed 4" in capsys.readouterr().out
 
 
 def test_records_without_id_get_one_from_their_content():

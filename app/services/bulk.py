@@ -55,8 +55,9 @@ def count_lines(path: Path) -> int:
     return lines
 
 
-def read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as handle:
+def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines as bytes: a line that is not UTF-8 fails alone, in its worker."""
+    with path.open("rb") as handle:
         for line_no, line in enumerate(handle, start=1):
             if line.strip():
                 yield line_no, line
@@ -66,16 +67,16 @@ def _init_worker(parse, config: ClusteringConfig, max_text_chars: int) -> None:
     _worker.update(parse=parse, config=config, max_text_chars=max_text_chars)
 
 
-def analyse_line(item: tuple[int, str]) -> Outcome:
+def analyse_line(item: tuple[int, bytes]) -> Outcome:
     """Worker: one JSONL line to a slim analysis (or the reason it was refused)."""
     line_no, line = item
     try:
-        article = _worker["parse"](line)
+        article = _worker["parse"](line.decode("utf-8"))
         prepared = prepare(article, _worker["max_text_chars"])
         return Outcome(line_no, _slim(analyse(prepared, _worker["config"])), None)
     except AppError as exc:
         return Outcome(line_no, None, exc.message)
-    except ValueError as exc:  # JSON and validation errors
+    except ValueError as exc:  # UTF-8, JSON and validation errors
         return Outcome(line_no, None, str(exc).splitlines()[0] if str(exc) else repr(exc))
 
 
