@@ -115,6 +115,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
     path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
     total = count_lines(path)
     engine = make_engine(settings.database_url)
     started = time.perf_counter()

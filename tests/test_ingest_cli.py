@@ -137,3 +137,8 @@ def test_a_record_the_database_refuses_costs_only_itself(
     captured = capsys.readouterr()
     assert "created 8, already present 0, failed 1" in captured.out  # one batch of nine
     assert "line 9: RuntimeError('the database refused this row')" in captured.err
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path, capsys, cli_database):
+    assert main(["ingest", str(tmp_path / "nowhere.jsonl")]) == 2
+    assert "no such file" in capsys.readouterr().err
