@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -17,6 +24,23 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PerEngine(Generic[T]):
+    """One ``factory()`` object per engine (so per database in this process), made on
+    first use and forgotten with the engine."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._objects: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._guard = threading.Lock()
+
+    def __call__(self, bind: Engine) -> T:
+        with self._guard:
+            found = self._objects.get(bind)
+            if found is None:
+                found = self._objects[bind] = self._factory()
+            return found
 
 
 def normalise_url(url: str) -> str:

@@ -17,14 +17,13 @@ at most that many articles behind. `/match` and `/explain` read the database.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
+from app.db import PerEngine
 from app.text.prior import prior_doc_share
 
 # Past these sizes a cache starts again empty: memory stays bounded on any stream.
@@ -225,14 +224,4 @@ class IndexCache:
         self.layout_checked = False
 
 
-# one cache per engine (so per database), forgotten with the engine
-_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_guard = threading.Lock()
-
-
-def cache_for(bind) -> IndexCache:
-    with _guard:
-        cache = _caches.get(bind)
-        if cache is None:
-            cache = _caches[bind] = IndexCache()
-        return cache
+cache_for = PerEngine(IndexCache)

@@ -15,7 +15,6 @@ thread that gets the writer turn writes every article queued behind it.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
 from app.clustering.score import truncate
+from app.db import PerEngine
 from app.errors import AppError, Conflict, NotFound
 from app.services import footprint, layout, repair
 from app.services.analysis import Analysis, ArticleIn, analyse, drop_boilerplate, prepare
@@ -141,16 +141,7 @@ class _WriteGroup:
             item.settle(outcome)
 
 
-_write_groups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_write_groups_guard = threading.Lock()
-
-
-def _write_group_for(bind) -> _WriteGroup:
-    with _write_groups_guard:
-        group = _write_groups.get(bind)
-        if group is None:
-            group = _write_groups[bind] = _WriteGroup()
-        return group
+_write_group_for = PerEngine(_WriteGroup)
 
 
 def ingest_batch(

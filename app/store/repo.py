@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from sqlalchemy import TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import PerEngine
 from app.store.models import (
     Article,
     Cluster,
@@ -123,9 +123,7 @@ _DROP_UNUSED_LINES = {
 # -- locking ---------------------------------------------------------------------------
 
 
-# one turn lock per engine, forgotten with the engine
-_local_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_local_writers_guard = threading.Lock()
+_turn_lock_for = PerEngine(threading.Lock)
 
 
 @contextmanager
@@ -136,10 +134,7 @@ def writer_turn(session: Session) -> Iterator[None]:
     threads waiting inside a transaction competed for the interpreter with the thread
     holding the lock and stretched its turn. Other processes and replicas still meet at
     ``acquire_ingest_lock``."""
-    bind = session.get_bind()
-    with _local_writers_guard:
-        lock = _local_writers.setdefault(bind, threading.Lock())
-    with lock:
+    with _turn_lock_for(session.get_bind()):
         yield
 
 
