@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import cosine, cosines, weigh
+from app.clustering.score import cosines
 from app.lsh.signatures import estimated_jaccard
 
 
@@ -71,24 +71,6 @@ def near_duplicates(
     return sorted(kept, key=lambda d: (-d.similarity, d.pk))
 
 
-def score_clusters(
-    terms: Mapping[str, float],
-    candidates: Sequence[ClusterCandidate],
-    idf_of: Callable[[str], float],
-    published: datetime | None = None,
-    config: ClusteringConfig | None = None,
-) -> list[ClusterScore]:
-    """TF-IDF cosine with each cluster's centroid; when both sides are dated and close in
-    time (same news cycle) the score gets the configured bonus."""
-    article = weigh(terms, idf_of)
-    scores = []
-    for c in candidates:
-        score = cosine(article, weigh(c.centroid, idf_of))
-        score *= time_factor(c.days_apart(published), config)
-        scores.append(ClusterScore(c.cluster_id, score, c.lsh_hits))
-    return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
-
-
 def score_weighted(
     article: tuple[np.ndarray, np.ndarray],
     candidates: Sequence[ClusterCandidate],
@@ -97,8 +79,10 @@ def score_weighted(
     published: datetime | None = None,
     config: ClusteringConfig | None = None,
 ) -> list[ClusterScore]:
-    """``score_clusters`` on IDF-weighted (term ids, weights) arrays: the article's and
-    each candidate's centroid, in the candidates' order (``scratch``: see ``cosines``)."""
+    """Cosine of the article with each candidate's centroid, both IDF-weighted (term
+    ids, weights; centroids in the candidates' order; ``scratch``: see ``cosines``);
+    when both sides are dated and close in time (same news cycle) the score gets the
+    configured bonus. Best first."""
     similarities = cosines(*article, centroids, scratch)
     scores = [
         ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)

@@ -7,7 +7,7 @@ groups have a few members, average linkage over the members separates them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,18 +23,6 @@ class Split:
     within: float  # mean similarity inside the looser group
 
 
-def similarity_matrix(vectors: Sequence[Mapping[str, float]]) -> np.ndarray:
-    """Cosine similarity of every pair of (weighted) term vectors."""
-    vocabulary = {term: i for i, term in enumerate(sorted({t for v in vectors for t in v}))}
-    matrix = np.zeros((len(vectors), len(vocabulary)))
-    for row, vector in enumerate(vectors):
-        for term, value in vector.items():
-            matrix[row, vocabulary[term]] = value
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-    return np.clip(matrix @ matrix.T, 0.0, 1.0)
-
-
 def _mean_within(sim: np.ndarray, group: list[int]) -> float:
     n = len(group)
     if n < 2:
@@ -43,19 +31,9 @@ def _mean_within(sim: np.ndarray, group: list[int]) -> float:
     return float((block.sum() - np.trace(block)) / (n * (n - 1)))
 
 
-def find_split(
-    vectors: Sequence[Mapping[str, float]], ratio: float, min_group: int
-) -> Split | None:
-    """Bisect the members by average linkage; split when the two groups are less alike
-    than ``ratio`` times the looser group is alike inside, and each has ``min_group``
-    members."""
-    if ratio <= 0 or len(vectors) < 2 * min_group:
-        return None
-    return split_by_similarity(similarity_matrix(vectors), ratio, min_group)
-
-
-def sparse_similarity(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """``similarity_matrix`` of vectors given as (term ids, weights), ids unique per row."""
+def similarity_matrix(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Cosine similarity of every pair of weighted term vectors, each given as (term
+    ids, weights) with its ids unique."""
     from scipy.sparse import csr_matrix
 
     indptr = np.cumsum([0, *(len(ids) for ids, _ in rows)])
@@ -69,8 +47,10 @@ def sparse_similarity(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarr
     return np.clip((unit_rows @ unit_rows.T).toarray(), 0.0, 1.0)
 
 
-def split_by_similarity(sim: np.ndarray, ratio: float, min_group: int) -> Split | None:
-    """``find_split`` given the members' similarity matrix."""
+def find_split(sim: np.ndarray, ratio: float, min_group: int) -> Split | None:
+    """Bisect the members (given their similarity matrix) by average linkage; split when
+    the two groups are less alike than ``ratio`` times the looser group is alike inside,
+    and each has ``min_group`` members."""
     if ratio <= 0 or len(sim) < 2 * min_group:
         return None
     distance = 1.0 - sim

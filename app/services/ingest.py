@@ -179,14 +179,6 @@ def ingest_analysed(
     return results
 
 
-def write(
-    session: Session, cache: IndexCache, analysis: Analysis, config: ClusteringConfig
-) -> IngestResult:
-    """Stage 3 for one analysed article, inside a `locked` transaction."""
-    stored = repo.content_hashes(session, [analysis.prepared.article_id])
-    return _write(session, cache, analysis, config, stored)
-
-
 def _write(session, cache, analysis, config, stored: dict[str, str]) -> IngestResult:
     prepared = analysis.prepared
     stored_hash = stored.get(prepared.article_id)

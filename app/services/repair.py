@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, truncate
-from app.clustering.split import sparse_similarity, split_by_similarity
+from app.clustering.split import find_split, similarity_matrix
 from app.metrics import CLUSTER_SPLITS
 from app.services import footprint
 from app.services.index_cache import ClusterState, IndexCache
@@ -48,9 +48,7 @@ def split_if_two_stories(
     vectors = idf_weighted(
         session, cache, lang, [_member_arrays(cache, lang, m.pk, terms) for m in members], config
     )
-    split = split_by_similarity(
-        sparse_similarity(vectors), config.split_ratio, config.split_min_group
-    )
+    split = find_split(similarity_matrix(vectors), config.split_ratio, config.split_min_group)
     if split is None:
         return None
     moving = _with_copy_groups(members, {members[i].pk for i in split.move})

@@ -328,14 +328,6 @@ def resolve_cluster_id(session: Session, cluster_id: int) -> int | None:
     return current
 
 
-def clusters_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Cluster]:
-    found: dict[int, Cluster] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        for cluster in session.execute(select(Cluster).where(Cluster.id.in_(chunk))).scalars():
-            found[cluster.id] = cluster
-    return found
-
-
 def get_cluster(session: Session, cluster_id: int) -> Cluster | None:
     return session.get(Cluster, cluster_id)
 
@@ -391,25 +383,6 @@ def move_members(session: Session, from_cluster: int, to_cluster: int) -> None:
     session.execute(
         update(Article).where(Article.cluster_id == from_cluster).values(cluster_id=to_cluster)
     )
-
-
-def member_terms(
-    session: Session, cluster_id: int
-) -> list[tuple[int, dict, datetime | None, int | None, str]]:
-    """(pk, story_terms, published_at, duplicate_of_pk, lang) of every member, oldest
-    first."""
-    statement = (
-        select(
-            Article.pk,
-            Article.story_terms,
-            Article.published_at,
-            Article.duplicate_of_pk,
-            Article.lang,
-        )
-        .where(Article.cluster_id == cluster_id)
-        .order_by(Article.pk)
-    )
-    return [tuple(row) for row in session.execute(statement)]
 
 
 def move_articles(session: Session, pks: Iterable[int], to_cluster: int) -> None:
@@ -543,20 +516,6 @@ def ping(session: Session) -> None:
 
 
 # -- candidate loading (narrow rows: the probe path must stay cheap) --------------------
-
-
-def candidate_refs(
-    session: Session, pks: Iterable[int]
-) -> dict[int, tuple[int, int | None, datetime | None]]:
-    """pk -> (cluster_id, duplicate_of_pk, published_at)."""
-    found: dict[int, tuple[int, int | None, datetime | None]] = {}
-    for chunk in _chunks(sorted(set(pks))):
-        statement = select(
-            Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.published_at
-        ).where(Article.pk.in_(chunk))
-        for pk, cluster_id, duplicate_of_pk, published_at in session.execute(statement):
-            found[pk] = (cluster_id, duplicate_of_pk, published_at)
-    return found
 
 
 def dup_signatures(session: Session, pks: Iterable[int]) -> dict[int, bytes]:

@@ -64,7 +64,9 @@ def test_decide_joins_best_and_merges_only_above_merge_threshold():
 def test_time_bonus_only_for_dated_articles_close_to_the_cluster():
     from datetime import datetime
 
-    from app.clustering.assign import ClusterCandidate, score_clusters, time_factor
+    import numpy as np
+
+    from app.clustering.assign import ClusterCandidate, score_weighted, time_factor
 
     config = ClusteringConfig(time_near_days=3, time_bonus=0.5)
     cluster = ClusterCandidate(
@@ -77,9 +79,13 @@ def test_time_bonus_only_for_dated_articles_close_to_the_cluster():
     assert time_factor(2, config) == 1.5 and time_factor(5, config) == 1.0
     assert time_factor(None, config) == 1.0
 
-    def idf_of(_term):
-        return 1.0
+    article = (np.array([0]), np.array([1.0]))  # term "a"
+    centroid = (np.array([0, 1]), np.array([1.0, 1.0]))  # terms "a" and "b"
+    scratch = np.zeros(2)
 
-    near = score_clusters({"a": 1.0}, [cluster], idf_of, datetime(2020, 1, 13), config)[0]
-    undated = score_clusters({"a": 1.0}, [cluster], idf_of, None, config)[0]
-    assert near.score == pytest.approx(undated.score * 1.5)
+    def score(published):
+        return score_weighted(article, [cluster], [centroid], scratch, published, config)[0]
+
+    assert score(None).score == pytest.approx(2**-0.5)
+    assert score(datetime(2020, 1, 13)).score == pytest.approx(score(None).score * 1.5)
+    assert not scratch.any()  # the workspace is handed back zeroed
