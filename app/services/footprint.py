@@ -79,9 +79,12 @@ def add(
     return pk, cluster
 
 
-def remove(session: Session, article: Article, config: ClusteringConfig, now: datetime) -> None:
+def remove(
+    session: Session, cache: IndexCache, article: Article, config: ClusteringConfig, now
+) -> None:
     """Take back everything ``add`` wrote for the article, and the row itself. Its copies
-    re-group around the earliest of them. The caller drops the process cache."""
+    re-group around the earliest of them. Removal reaches rows the cache does not
+    track (copies, spans), so the cache starts again from the database."""
     repo.SqlBucketStore(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key = source_key(ArticleIn(url=article.url, source=article.source))
@@ -91,21 +94,13 @@ def remove(session: Session, article: Article, config: ClusteringConfig, now: da
     _rehome_copies(session, article)
     cluster_id = article.cluster_id
     repo.delete_article_row(session, article)
-    row = repo.cluster_states(session, [cluster_id])[cluster_id]
-    cluster = ClusterState(*row)
+    cluster = ClusterState(*repo.cluster_states(session, [cluster_id])[cluster_id])
     centroid = add_to_centroid(cluster.centroid, article.story_terms, sign=-1.0)
-    first, last = repo.member_time_span(session, cluster_id)
-    repo.update_cluster(
-        session,
-        cluster_id,
-        {
-            "centroid": truncate(centroid, config.centroid_terms),
-            "size": cluster.size - 1,
-            "first_published": first,
-            "last_published": last,
-            "updated_at": now,
-        },
-    )
+    cluster.centroid = truncate(centroid, config.centroid_terms)
+    cluster.size -= 1
+    cluster.first_published, cluster.last_published = repo.member_time_span(session, cluster_id)
+    save_cluster(session, cache, cluster, now)
+    cache.clear()
 
 
 def write_pending_counts(session: Session, cache: IndexCache) -> None:

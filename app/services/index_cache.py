@@ -184,6 +184,13 @@ class IndexCache:
             if terms or docs:
                 yield lang, terms, docs
 
+    def moved(self, pks: Iterable[int], cluster_id: int) -> None:
+        """Articles we moved to another cluster (a merge, a split)."""
+        for pk in pks:
+            ref = self.refs.get(pk)
+            if ref is not None:
+                ref.cluster_id = cluster_id
+
     def begin(self, generation: int) -> None:
         """Called under the ingest lock with the generation this transaction wrote."""
         if self.generation is None:
@@ -197,10 +204,7 @@ class IndexCache:
     def committed(self) -> None:
         self.generation = self._pending
         if max(len(self.clusters), len(self.refs), len(self.terms)) > MAX_ENTRIES:
-            self.clusters.clear()
-            self.refs.clear()
-            self.terms.clear()
-            self.arrays.clear()
+            self.forget_rows()
 
     def abandon(self) -> None:
         """The transaction rolled back: forget everything, its pending counts too."""

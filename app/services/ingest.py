@@ -199,8 +199,7 @@ def replace(
         if existing is not None and existing.content_hash == analysis.prepared.content_hash:
             return describe(session, existing, created=False)
         if existing is not None:
-            footprint.remove(session, existing, config, utcnow())
-            cache.clear()
+            footprint.remove(session, cache, existing, config, utcnow())
         return _index(session, cache, analysis, config)
 
 
@@ -209,8 +208,7 @@ def delete(session: Session, article_id: str, config: ClusteringConfig) -> None:
         existing = repo.article_by_id(session, article_id)
         if existing is None:
             raise NotFound(f"no article {article_id!r}")
-        footprint.remove(session, existing, config, utcnow())
-        cache.clear()
+        footprint.remove(session, cache, existing, config, utcnow())
 
 
 def reindex(session: Session, config: ClusteringConfig) -> int:
@@ -318,9 +316,7 @@ def _merge(
     survivor, absorbed = (a, b) if (a.size, -a.id) >= (b.size, -b.id) else (b, a)
     moved = [row[0] for row in repo.member_rows(session, absorbed.id)]
     repo.move_members(session, absorbed.id, survivor.id)
-    for pk in moved:
-        if pk in cache.refs:
-            cache.refs[pk].cluster_id = survivor.id
+    cache.moved(moved, survivor.id)
     centroid = dict(survivor.centroid)
     for term, value in absorbed.centroid.items():
         centroid[term] = centroid.get(term, 0.0) + value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,30 +60,36 @@ def idf_function(session: Session, lang: str, terms: set[str], config: Clusterin
 # -- reading through the cache ---------------------------------------------------------
 
 
+def through_cache(store: dict, keys: Collection, load: Callable[[list], dict]) -> dict:
+    """``store``'s entries for ``keys``; those it lacks are loaded in one call (which
+    returns what it finds) and kept."""
+    found = {key: store[key] for key in keys if key in store}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        loaded = load(missing)
+        store.update(loaded)
+        found.update(loaded)
+    return found
+
+
 def article_refs(
     session: Session, cache: IndexCache, pks: Collection[int]
 ) -> dict[int, ArticleRef]:
-    refs = cache.refs
-    found = {pk: refs[pk] for pk in pks if pk in refs}
-    if len(found) == len(pks):
-        return found
-    missing = [pk for pk in pks if pk not in found]
-    if missing:
-        for pk, row in repo.article_refs(session, missing).items():
-            found[pk] = refs[pk] = ArticleRef(*row)
-    return found
+    def load(missing: list[int]) -> dict[int, ArticleRef]:
+        return {pk: ArticleRef(*row) for pk, row in repo.article_refs(session, missing).items()}
+
+    return through_cache(cache.refs, pks, load)
 
 
 def cluster_states(
-    session: Session, cache: IndexCache, ids: Iterable[int]
+    session: Session, cache: IndexCache, ids: Collection[int]
 ) -> dict[int, ClusterState]:
-    states = cache.clusters
-    found = {cid: states[cid] for cid in ids if cid in states}
-    missing = [cid for cid in ids if cid not in found]
-    if missing:
-        for cid, row in repo.cluster_states(session, missing).items():
-            found[cid] = states[cid] = ClusterState(*row)
-    return found
+    def load(missing: list[int]) -> dict[int, ClusterState]:
+        return {
+            cid: ClusterState(*row) for cid, row in repo.cluster_states(session, missing).items()
+        }
+
+    return through_cache(cache.clusters, ids, load)
 
 
 def term_arrays(cache: IndexCache, lang: str, vector: Mapping[str, float]) -> TermArrays:
@@ -107,16 +113,15 @@ def idf_weighted(
 ) -> list[TermArrays]:
     """Each vector times the IDF of its terms; frequencies not yet known are read from
     the database in one statement."""
+    if not vectors:
+        return []
     table = cache.table(lang)
     if table.docs is None:  # first: it decides whether the frequencies kept still hold
         table.learn_docs(repo.language_docs(session, lang))
-    if vectors:
-        unknown = table.unknown_terms(np.concatenate([ids for ids, _ in vectors]))
-        if unknown:
-            table.learn(unknown, repo.document_frequencies(session, lang, unknown))
-    if not vectors:
-        return []
     ids = np.concatenate([i for i, _ in vectors])
+    unknown = table.unknown_terms(ids)
+    if unknown:
+        table.learn(unknown, repo.document_frequencies(session, lang, unknown))
     weights = np.concatenate([v for _, v in vectors]) * idf_array(
         table.df[ids], table.docs, table.prior[ids], config.prior_docs
     )

@@ -14,7 +14,7 @@ from app.clustering.split import find_split, similarity_matrix
 from app.metrics import CLUSTER_SPLITS
 from app.services import footprint
 from app.services.index_cache import ClusterState, IndexCache
-from app.services.planning import TermArrays, idf_weighted, term_arrays
+from app.services.planning import TermArrays, idf_weighted, term_arrays, through_cache
 from app.store import repo
 
 
@@ -62,9 +62,7 @@ def split_if_two_stories(
         session, {"size": 0, "centroid": {}, "lang": lang, "created_at": now, "updated_at": now}
     )
     repo.move_articles(session, moving, new_id)
-    for pk in moving:
-        if pk in cache.refs:
-            cache.refs[pk].cluster_id = new_id
+    cache.moved(moving, new_id)
     new = ClusterState(new_id, 0, {}, None, None)
     _describe(session, cache, cluster, staying, terms, config, now)
     _describe(session, cache, new, moved, terms, config, now)
@@ -73,12 +71,7 @@ def split_if_two_stories(
 
 
 def _member_terms(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, dict]:
-    found = {pk: cache.terms[pk] for pk in pks if pk in cache.terms}
-    missing = [pk for pk in pks if pk not in found]
-    if missing:
-        for pk, terms in repo.story_terms_of(session, missing).items():
-            found[pk] = cache.terms[pk] = terms
-    return found
+    return through_cache(cache.terms, pks, lambda missing: repo.story_terms_of(session, missing))
 
 
 def _member_arrays(cache: IndexCache, lang: str, pk: int, terms: dict[int, dict]) -> TermArrays:
