@@ -35,14 +35,21 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
-def _lookup(session: Session, key_col, value_col, keys: Iterable, *conditions) -> dict:
-    """key -> value for the given keys, in chunks that fit any driver's parameter limit."""
+def _rows_by_key(session: Session, key_col, columns, keys: Iterable, *conditions) -> dict:
+    """key -> (columns...) for the given keys, in chunks that fit any driver's parameter
+    limit."""
     found: dict = {}
     connection = session.connection()  # Core rows: the ORM's per-row work is not needed
     for chunk in _chunks(sorted(set(keys))):
-        statement = select(key_col, value_col).where(*conditions, key_col.in_(chunk))
-        found.update(connection.execute(statement).all())
+        statement = select(key_col, *columns).where(*conditions, key_col.in_(chunk))
+        found.update((key, tuple(rest)) for key, *rest in connection.execute(statement))
     return found
+
+
+def _lookup(session: Session, key_col, value_col, keys: Iterable, *conditions) -> dict:
+    """key -> value for the given keys."""
+    rows = _rows_by_key(session, key_col, [value_col], keys, *conditions)
+    return {key: values[0] for key, values in rows.items()}
 
 
 def _insert_for(session: Session):
@@ -208,20 +215,15 @@ class SqlBucketStore:
         """index -> {article pk: keys shared}, for every index asked, in one statement.
         Counts keep the order the rows came in (ties are broken by it downstream)."""
         found: dict[int, Counter] = {index: Counter() for index in keys_by_index}
-        params = [
-            value
-            for index, keys in keys_by_index.items()
-            for key in keys
-            for value in (index, key, bucket_cap)
-        ]
-        if not params:
+        pairs = [(index, key) for index, keys in keys_by_index.items() for key in keys]
+        if not pairs:
             return found
         dialect = self.session.get_bind().dialect.name
         if dialect == "postgresql":  # one plan, whatever the number of keys
-            pairs = [(index, key) for index, keys in keys_by_index.items() for key in keys]
             sql, args = _PROBE_LATERAL, [[i for i, _ in pairs], [k for _, k in pairs], bucket_cap]
         else:
-            sql, args = _probe_sql(len(params) // 3, _PLACEHOLDERS[dialect]), params
+            sql = _probe_sql(len(pairs), _PLACEHOLDERS[dialect])
+            args = [value for index, key in pairs for value in (index, key, bucket_cap)]
         cursor = self.session.connection().connection.cursor()
         try:
             cursor.execute(sql, args)
@@ -280,14 +282,8 @@ def article_refs(
     session: Session, pks: Iterable[int]
 ) -> dict[int, tuple[int, int | None, datetime | None, str]]:
     """pk -> (cluster_id, duplicate_of_pk, published_at, lang)."""
-    found = {}
-    connection = session.connection()
-    columns = (Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.published_at)
-    for chunk in _chunks(sorted(set(pks))):
-        statement = select(*columns, Article.lang).where(Article.pk.in_(chunk))
-        for pk, *ref in connection.execute(statement):
-            found[pk] = tuple(ref)
-    return found
+    columns = (Article.cluster_id, Article.duplicate_of_pk, Article.published_at, Article.lang)
+    return _rows_by_key(session, Article.pk, columns, pks)
 
 
 def story_terms_of(session: Session, pks: Iterable[int]) -> dict[int, dict]:
@@ -350,13 +346,7 @@ _CLUSTER_STATE = (
 
 def cluster_states(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
     """id -> (id, size, centroid, first_published, last_published, merged_into)."""
-    found = {}
-    connection = session.connection()
-    for chunk in _chunks(sorted(set(ids))):
-        statement = select(*_CLUSTER_STATE).where(Cluster.id.in_(chunk))
-        for row in connection.execute(statement):
-            found[row[0]] = tuple(row)
-    return found
+    return _rows_by_key(session, Cluster.id, _CLUSTER_STATE, ids)
 
 
 def insert_cluster(session: Session, values: dict) -> int:
