@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 import time
 import uuid
 from itertools import islice
 from pathlib import Path
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -35,8 +34,7 @@ from app.db import make_engine, make_sessionmaker, normalise_url
 from app.services.analysis import warm_up
 from app.services.bulk import bulk_ingest
 from app.store import migrate
-
-_WORD = re.compile(r"\w+")
+from bench.common import ReferenceSketcher, report_beside, write_report
 
 
 def limited_copy(source: Path, limit: int | None, folder: str) -> Path:
@@ -51,19 +49,13 @@ def limited_copy(source: Path, limit: int | None, folder: str) -> Path:
 def datasketch_pipeline(path: Path) -> dict:
     """The reference: what datasketch alone does with the same texts."""
     lsh = MinHashLSH(threshold=0.5, num_perm=128)
-    # made once and shared, as datasketch's docs advise for many sketches: without it
-    # every MinHash draws its permutations anew and the reference is 2-3 times slower
-    permutations = MinHash(num_perm=128).permutations
+    sketcher = ReferenceSketcher()
     started = time.perf_counter()
     documents = 0
     with lsh.insertion_session() as session, path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            words = _WORD.findall((record.get("text") or record.get("html") or "").lower())
-            shingles = {" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)}
-            sketch = MinHash(num_perm=128, permutations=permutations, scheme="affine32")
-            sketch.update_batch(list(shingles))
-            session.insert(f"{documents}:{record.get('id')}", sketch)
+            session.insert(f"{documents}:{record.get('id')}", sketcher.sketch(record))
             documents += 1
     seconds = time.perf_counter() - started
     return {"documents": documents, "seconds": seconds, "per_second": documents / seconds}
@@ -137,11 +129,8 @@ def main() -> None:
             finally:
                 if cleanup:
                     cleanup()
-            result["ratio_to_datasketch"] = result["per_second"] / reference["per_second"]
-            report[f"story_clusters_{name}"] = result
-            print(json.dumps({f"story_clusters_{name}": result}), flush=True)
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2))
+            report_beside(report, f"story_clusters_{name}", result, "datasketch_memory")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

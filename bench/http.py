@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -32,23 +31,18 @@ from itertools import islice
 from pathlib import Path
 
 import httpx
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from app.store import migrate
 from bench.bulk import fresh_postgres
+from bench.common import ReferenceSketcher, percentile, report_beside, write_report
 
-_WORD = re.compile(r"\w+")
 API_FIELDS = ("id", "title", "text", "html", "url", "source", "published_at", "lang")
 
 
 def read_records(path: Path, limit: int) -> list[dict]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in islice(handle, limit)]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def datasketch_redis_online(records: list[dict], redis_url: str) -> dict:
@@ -66,16 +60,13 @@ def datasketch_redis_online(records: list[dict], redis_url: str) -> dict:
             "redis": {"host": host, "port": int(port)},
         },
     )
-    permutations = MinHash(num_perm=128).permutations
+    sketcher = ReferenceSketcher()
     latencies = []
     started = time.perf_counter()
     try:
         for i, record in enumerate(records):
             t0 = time.perf_counter()
-            words = _WORD.findall((record.get("text") or record.get("html") or "").lower())
-            shingles = {" ".join(words[j : j + 5]).encode() for j in range(len(words) - 4)}
-            sketch = MinHash(num_perm=128, permutations=permutations, scheme="affine32")
-            sketch.update_batch(list(shingles))
+            sketch = sketcher.sketch(record)
             lsh.query(sketch)
             lsh.insert(f"{i}", sketch, check_duplication=False)
             latencies.append(time.perf_counter() - t0)
@@ -169,14 +160,10 @@ def main() -> None:
     records = read_records(args.file, args.requests)
     report: dict = {"datasketch_redis": datasketch_redis_online(records, args.redis)}
     print(json.dumps(report), flush=True)
-    reference = report["datasketch_redis"]["per_second"]
     for workers in (int(w) for w in args.workers.split(",")):
         result = story_clusters_http(records, args.clients, workers, args.postgres)
-        result["ratio_to_datasketch_redis"] = result["per_second"] / reference
-        report[f"story_clusters_workers_{workers}"] = result
-        print(json.dumps({f"story_clusters_workers_{workers}": result}), flush=True)
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2))
+        report_beside(report, f"story_clusters_workers_{workers}", result, "datasketch_redis")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

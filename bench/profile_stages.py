@@ -16,7 +16,6 @@ import argparse
 import json
 import tempfile
 import time
-from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from pyinstrument import Profiler
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
+from app.evaluation import record_to_article
 from app.services import ingest
-from app.services.analysis import ArticleIn
 from app.store import migrate
 
 # stage -> function names that make it (old and new names both listed)
@@ -58,20 +57,6 @@ STAGES = {
     "repair": ["split_if_two_stories"],
     "commit": ["commit"],
 }
-
-
-def record_article(record: dict) -> ArticleIn:
-    published = record.get("published_at") or record.get("published")
-    return ArticleIn(
-        id=str(record["id"]),
-        title=record.get("title"),
-        text=record.get("text"),
-        html=record.get("html"),
-        url=record.get("url"),
-        source=record.get("source") if isinstance(record.get("source"), str) else None,
-        published_at=datetime.fromisoformat(published) if published else None,
-        lang=record.get("lang"),
-    )
 
 
 def stage_seconds(root) -> dict[str, float]:
@@ -109,7 +94,7 @@ def main() -> None:
         def run(batch: list[dict]) -> None:
             for record in batch:
                 with sessions() as session:
-                    ingest.ingest(session, record_article(record), config, 10**6)
+                    ingest.ingest(session, record_to_article(record), config, 10**6)
 
         run(records[: args.skip])
         measured = records[args.skip :]

@@ -34,6 +34,7 @@ from app.services.analysis import ArticleIn, story_weights
 from app.store import migrate, repo
 from app.store.models import STORY_INDEX
 from app.text.features import story_terms
+from bench.common import percentile
 
 VOCABULARY = [f"wort{i}" for i in range(20000)]
 
@@ -52,11 +53,6 @@ def synthetic_articles(n: int, seed: int = 11) -> list[ArticleIn]:
         sentences = [" ".join(words[j : j + 15]) + "." for j in range(0, len(words), 15)]
         articles.append(ArticleIn(id=f"doc{i}", text="\n".join(sentences), lang="en"))
     return articles
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def story_signatures(articles: list[ArticleIn], config: ClusteringConfig):
