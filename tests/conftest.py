@@ -59,10 +59,10 @@ def migrated_url(database_url: str) -> str:
     return database_url
 
 
-@pytest.fixture
-def db_url(migrated_url: str) -> str:
-    """The migrated database with every data table emptied."""
-    engine = make_engine(migrated_url)
+def empty_data_tables(url: str) -> None:
+    """Every data table emptied. The ingest lock's generation moves on, as after any
+    writer, so the writer cache of an engine already open on the database starts again."""
+    engine = make_engine(url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
@@ -71,8 +71,21 @@ def db_url(migrated_url: str) -> str:
             connection.execute(text("UPDATE clusters SET merged_into = NULL"))
             for table in DATA_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
+        connection.execute(text("UPDATE ingest_lock SET generation = generation + 1"))
     engine.dispose()
+
+
+@pytest.fixture
+def db_url(migrated_url: str) -> str:
+    """The migrated database with every data table emptied."""
+    empty_data_tables(migrated_url)
     return migrated_url
+
+
+@pytest.fixture
+def wipe(db_url: str):
+    """Empty the database again in the middle of a test."""
+    return lambda: empty_data_tables(db_url)
 
 
 @pytest.fixture

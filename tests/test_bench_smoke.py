@@ -5,7 +5,7 @@ import os
 import pytest
 
 from bench import bulk, http
-from tests.test_ingest_cli import write_file
+from tests.records import write_file
 
 
 def test_bulk_benchmark_runs_both_sides(tmp_path):

@@ -3,24 +3,7 @@
 import json
 
 from app.cli import main
-from seeds.loader import seed_text
-from tests.texts import (
-    ENGLISH_BRIDGE,
-    ENGLISH_BRIDGE_OTHER_OUTLET,
-    ENGLISH_ELECTION,
-    GERMAN_FLOOD,
-    GERMAN_FLOOD_FOLLOWUP,
-)
-
-RECORDS = [
-    ("r", seed_text("reuters-summit-2018-05"), "de", "summit"),
-    ("b1", ENGLISH_BRIDGE, "en", "bridge"),
-    ("f1", GERMAN_FLOOD, "de", "flood"),
-    ("t", seed_text("taz-summit-2018-05"), "de", "summit"),
-    ("e1", ENGLISH_ELECTION, "en", "election"),
-    ("b2", ENGLISH_BRIDGE_OTHER_OUTLET, "en", "bridge"),
-    ("f2", GERMAN_FLOOD_FOLLOWUP, "de", "flood"),
-]
+from tests.records import RECORDS
 
 
 def write_set(path):

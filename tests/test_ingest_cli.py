@@ -10,37 +10,7 @@ from app import config as app_config
 from app.cli import main, parse_record
 from app.services import ingest
 from app.store import repo
-from tests.store.test_footprint import wipe
-from tests.test_eval_cli import RECORDS
-
-HTML = (
-    "<html><head><title>Millbrook bridge: drivers warned minutes before</title></head><body>"
-    "<nav>Home | News | Sport</nav><article><p>Two drivers left their trucks on the Harlow "
-    "Street bridge in Millbrook minutes before the span collapsed into the Fenwick River on "
-    "Saturday, fire chief Dana Ortiz said.</p><p>Mayor Colin Reyes ordered inspections of "
-    "every bridge in the city after the collapse of the 1962 structure.</p></article>"
-    "<footer>Copyright Millbrook Courier</footer></body></html>"
-)
-
-
-def write_file(path, extra=()):
-    with path.open("w", encoding="utf-8") as handle:
-        for article_id, body, lang, cluster in RECORDS:
-            row = {"id": article_id, "text": body, "lang": lang, "cluster": cluster}
-            handle.write(json.dumps(row) + "\n")
-        handle.write(
-            json.dumps(
-                {
-                    "id": "b3",
-                    "html": HTML,
-                    "url": "https://www.courier.example/millbrook-bridge",
-                    "published_at": "2026-11-21T08:30:00+01:00",
-                }
-            )
-            + "\n"
-        )
-        for line in extra:
-            handle.write(line + "\n")
+from tests.records import write_file
 
 
 @pytest.fixture
@@ -62,7 +32,7 @@ def partition(sessions) -> list[list[str]]:
 
 
 def test_bulk_ingest_gives_the_clusters_of_one_at_a_time(
-    tmp_path, capsys, cli_database, settings, sessions
+    tmp_path, capsys, cli_database, settings, sessions, wipe
 ):
     path = tmp_path / "articles.jsonl"
     write_file(path)
@@ -77,7 +47,7 @@ def test_bulk_ingest_gives_the_clusters_of_one_at_a_time(
     assert str(stored.published_at).startswith("2026-11-21 07:30:00")  # stored as UTC
     assert stored.title == "Millbrook bridge: drivers warned minutes before"
 
-    wipe(sessions)
+    wipe()
     config = settings.clustering()
     for line in path.read_text(encoding="utf-8").splitlines():
         with sessions() as session:

@@ -39,16 +39,6 @@ def snapshot(sessions) -> dict[str, list]:
         return found
 
 
-def wipe(sessions) -> None:
-    with sessions() as session, session.begin():
-        session.execute(text("UPDATE articles SET duplicate_of_pk = NULL"))
-        session.execute(text("UPDATE clusters SET merged_into = NULL"))
-        for table in ("lsh_postings", "articles", "clusters", "term_stats", "lang_stats"):
-            session.execute(text(f"DELETE FROM {table}"))
-        session.execute(text("DELETE FROM source_lines"))
-        session.execute(text("UPDATE ingest_lock SET generation = generation + 1"))
-
-
 def post(client, article_id: str, body: str, method: str = "post") -> dict:
     payload = {"text": f"{body}\n{FURNITURE}", "source": "courier"}
     if method == "post":
@@ -74,7 +64,7 @@ def test_ingest_then_delete_leaves_every_table_as_before(client, sessions):
     assert snapshot(sessions) == before
 
 
-def test_put_twice_equals_ingesting_the_last_version_alone(client, sessions):
+def test_put_twice_equals_ingesting_the_last_version_alone(client, sessions, wipe):
     for article_id, body in BASE:
         post(client, article_id, body)
     post(client, "story", ENGLISH_BRIDGE_OTHER_OUTLET)
@@ -86,7 +76,7 @@ def test_put_twice_equals_ingesting_the_last_version_alone(client, sessions):
     assert detail["boilerplate_lines"] == len(FURNITURE.split("\n"))
     after_puts = snapshot(sessions)
 
-    wipe(sessions)
+    wipe()
     for article_id, body in BASE:
         post(client, article_id, body)
     post(client, "story", f"{ENGLISH_ELECTION}\nA second recount is not planned.")
