@@ -30,8 +30,8 @@ from app.text.prior import prior_doc_share
 MAX_TERMS_PER_LANG = 2_000_000
 MAX_ENTRIES = 200_000
 # With several writing processes, the document frequencies a writer has read may miss
-# the articles others wrote since; it keeps them until that lag passes this many
-# articles (then reads them again). One writer alone is never behind: it is exact.
+# the articles others added, removed or replaced since; it keeps them until that lag
+# passes this many articles (then reads them again). One writer alone is never behind: it is exact.
 MAX_FOREIGN_ARTICLES = 64
 
 
@@ -151,10 +151,13 @@ class TermTable:
         self.docs = self.last_docs = None
         self.foreign_lag = 0
 
-    def suspect(self) -> None:
-        """Others may have written: re-read the article count before the next use, and
-        keep the frequencies only while the lag they can have stays small."""
+    def suspect(self, transactions: int) -> None:
+        """Others wrote ``transactions`` transactions: re-read the article count before
+        the next use, and keep the frequencies only while the lag they can have stays
+        small. The change in the count misses an article deleted and one added (or a
+        replaced one), so each transaction also counts two."""
         self.last_docs, self.docs = self.docs, None
+        self.foreign_lag += 2 * transactions
 
 
 class IndexCache:
@@ -198,7 +201,7 @@ class IndexCache:
         elif generation != self.generation + 1:  # another process or replica wrote
             self.forget_rows()
             for table in self.tables.values():
-                table.suspect()
+                table.suspect(generation - self.generation - 1)
         self._pending = generation
 
     def committed(self) -> None:

@@ -1,0 +1,48 @@
+"""The writer cache keeps document frequencies across other writers only while the lag
+they can have stays within MAX_FOREIGN_ARTICLES."""
+
+from app.services.index_cache import MAX_FOREIGN_ARTICLES, IndexCache
+
+
+def cache_knowing_a_term() -> tuple[IndexCache, int]:
+    cache = IndexCache()
+    cache.begin(1)  # our first transaction
+    table = cache.table("en")
+    table.learn_docs(100)
+    [term_id] = table.ids_of(["summit"])
+    table.learn(["summit"], {"summit": 7})
+    cache.committed()
+    return cache, term_id
+
+
+def test_one_writer_keeps_everything():
+    cache, term_id = cache_knowing_a_term()
+    cache.begin(2)
+    table = cache.table("en")
+    assert table.docs == 100 and table.known[term_id] and table.df[term_id] == 7
+
+
+def test_a_few_articles_of_another_writer_keep_the_frequencies():
+    cache, term_id = cache_knowing_a_term()
+    cache.begin(4)  # two transactions of another writer, one article each
+    table = cache.table("en")
+    assert table.docs is None  # the count is read again
+    table.learn_docs(102)
+    assert table.known[term_id] and table.docs == 102
+
+
+def test_deletes_and_adds_that_cancel_out_still_count():
+    cache, term_id = cache_knowing_a_term()
+    transactions = MAX_FOREIGN_ARTICLES // 2 + 1  # deletes and adds, count unchanged
+    cache.begin(2 + transactions)
+    table = cache.table("en")
+    table.learn_docs(100)
+    assert not table.known[term_id]  # read again
+
+
+def test_a_large_batch_of_another_writer_drops_the_frequencies():
+    cache, term_id = cache_knowing_a_term()
+    cache.begin(3)  # one bulk transaction of another writer
+    table = cache.table("en")
+    table.learn_docs(100 + MAX_FOREIGN_ARTICLES + 1)
+    assert not table.known[term_id]
