@@ -56,11 +56,15 @@ def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
-            url, connect_args={"timeout": sqlite_busy_timeout_s, "check_same_thread": False}
+            url,
+            connect_args={"timeout": sqlite_busy_timeout_s, "check_same_thread": False},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -71,7 +71,7 @@ class RequestTimer:
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = getattr(scope.get("route"), "path_format", "unmatched")  # no ":path"
             REQUEST_SECONDS.labels(scope["method"], route, str(status)).observe(
                 time.perf_counter() - started
             )

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings, get_session
-from app.api.errors import validation_detail
+from app.api.errors import database_unavailable, error_responses, validation_detail
 from app.api.schemas import (
     ArticleBody,
     ArticleDetail,
@@ -17,6 +18,8 @@ from app.api.schemas import (
     BatchBody,
     BatchItem,
     BatchResult,
+    ErrorOut,
+    Name,
 )
 from app.config import Settings
 from app.errors import AppError, InvalidInput
@@ -28,7 +31,10 @@ router = APIRouter(tags=["articles"])
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-ArticleId = Annotated[str, Path(min_length=1, max_length=255)]
+# ":path": an id may hold "/" (URL-style ids); every id POST accepts can be addressed.
+ArticleId = Annotated[
+    Name, Path(min_length=1, max_length=255, description="The article's id ('/' allowed).")
+]
 
 
 def _result(result: ingest_service.IngestResult) -> ArticleResult:
@@ -49,7 +55,13 @@ def _ingest(session: Session, body: ArticleBody, settings: Settings):
     return result
 
 
-@router.post("/articles", status_code=201, response_model=ArticleResult)
+@router.post(
+    "/articles",
+    status_code=201,
+    response_model=ArticleResult,
+    responses={200: {"model": ArticleResult, "description": "Stored before: same id, content."}}
+    | error_responses(409, 413, 422, 503),
+)
 def post_article(
     body: ArticleBody, response: Response, session: SessionDep, settings: SettingsDep
 ) -> ArticleResult:
@@ -59,31 +71,43 @@ def post_article(
     return _result(result)
 
 
-@router.post("/articles/batch", response_model=BatchResult)
+@router.post(
+    "/articles/batch", response_model=BatchResult, responses=error_responses(413, 422, 503)
+)
 def post_batch(body: BatchBody, session: SessionDep, settings: SettingsDep) -> BatchResult:
+    """Every item is answered on its own: valid ones are stored in order, each invalid
+    one is answered with its error and changes nothing."""
     if len(body.articles) > settings.max_batch_size:
         raise InvalidInput(f"a batch holds at most {settings.max_batch_size} articles")
-    items = []
-    for index, raw in enumerate(body.articles):
-        try:
-            result = _ingest(session, ArticleBody.model_validate(raw), settings)
-            status = 201 if result.created else 200
-            items.append(BatchItem(index=index, status=status, result=_result(result)))
-        except ValidationError as exc:
-            detail = validation_detail(exc)
-            items.append(BatchItem(index=index, status=422, error=_error("InvalidInput", detail)))
-        except AppError as exc:
-            items.append(
-                BatchItem(index=index, status=exc.status, error=_error(exc.kind, exc.message))
-            )
-    return BatchResult(items=items)
+    return BatchResult(
+        items=[_batch_item(session, i, raw, settings) for i, raw in enumerate(body.articles)]
+    )
 
 
-def _error(kind: str, detail) -> dict:
-    return {"error": kind, "detail": detail}
+def _batch_item(session: Session, index: int, raw: dict, settings: Settings) -> BatchItem:
+    try:
+        result = _ingest(session, ArticleBody.model_validate(raw), settings)
+    except ValidationError as exc:
+        error = _error("InvalidInput", validation_detail(exc))
+        return BatchItem(index=index, status=422, error=error)
+    except AppError as exc:
+        return BatchItem(index=index, status=exc.status, error=_error(exc.kind, exc.message))
+    except DBAPIError as exc:
+        if not database_unavailable(exc):
+            raise
+        return BatchItem(index=index, status=503, error=_error("Unavailable", str(exc.orig)))
+    return BatchItem(index=index, status=201 if result.created else 200, result=_result(result))
 
 
-@router.get("/articles/{article_id}", response_model=ArticleDetail)
+def _error(kind: str, detail) -> ErrorOut:
+    return ErrorOut(error=kind, detail=detail)
+
+
+@router.get(
+    "/articles/{article_id:path}",
+    response_model=ArticleDetail,
+    responses=error_responses(404, 422, 503),
+)
 def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
     view = query.get_article(session, article_id)
     article = view.article
@@ -99,7 +123,11 @@ def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
     )
 
 
-@router.put("/articles/{article_id}", response_model=ArticleResult)
+@router.put(
+    "/articles/{article_id:path}",
+    response_model=ArticleResult,
+    responses=error_responses(404, 413, 422, 503),  # 404: a path no route takes
+)
 def put_article(
     article_id: ArticleId, body: ArticleBody, session: SessionDep, settings: SettingsDep
 ) -> ArticleResult:
@@ -111,7 +139,9 @@ def put_article(
     return _result(result)
 
 
-@router.delete("/articles/{article_id}", status_code=204)
+@router.delete(
+    "/articles/{article_id:path}", status_code=204, responses=error_responses(404, 422, 503)
+)
 def delete_article(article_id: ArticleId, session: SessionDep, settings: SettingsDep) -> Response:
     ingest_service.delete(session, article_id, settings.clustering())
     return Response(status_code=204)

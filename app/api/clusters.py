@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings, get_session
-from app.api.schemas import ClusterDetail, ClusterList, ClusterSummary, MemberOut
+from app.api.errors import error_responses
+from app.api.schemas import (
+    MAX_COUNT,
+    MAX_ID,
+    ClusterDetail,
+    ClusterList,
+    ClusterSummary,
+    MemberOut,
+    TimestampIn,
+)
 from app.config import Settings
 from app.errors import InvalidInput
 from app.services import query
@@ -21,10 +30,15 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
+ClusterId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() takes "²"
+
+
 def _cursor(value: str | None) -> int | None:
+    """Cursors are ids this service handed out: decimal, within 64 bits."""
     if value is None:
         return None
-    if not value.isdigit():
+    if not _CURSOR.fullmatch(value) or int(value) > MAX_ID:
         raise InvalidInput("cursor is not one this service handed out")
     return int(value)
 
@@ -57,9 +71,13 @@ def _member(article: Article, ids_of_roots: dict[int, str]) -> MemberOut:
     )
 
 
-@router.get("/clusters/{cluster_id}", response_model=ClusterDetail)
+@router.get(
+    "/clusters/{cluster_id}",
+    response_model=ClusterDetail,
+    responses=error_responses(404, 422, 503),
+)
 def get_cluster(
-    cluster_id: int,
+    cluster_id: ClusterId,
     session: SessionDep,
     settings: SettingsDep,
     cursor: str | None = None,
@@ -76,17 +94,15 @@ def get_cluster(
     )
 
 
-@router.get("/clusters", response_model=ClusterList)
+@router.get("/clusters", response_model=ClusterList, responses=error_responses(422, 503))
 def list_clusters(
     session: SessionDep,
     settings: SettingsDep,
-    updated_since: datetime | None = None,
-    min_size: Annotated[int, Query(ge=1)] = 1,
+    updated_since: TimestampIn | None = None,
+    min_size: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 1,
     cursor: str | None = None,
     limit: int = 100,
 ) -> ClusterList:
-    if updated_since is not None and updated_since.tzinfo is not None:
-        updated_since = updated_since.astimezone(UTC).replace(tzinfo=None)
     clusters, next_cursor = query.list_clusters(
         session,
         updated_since=updated_since,

@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.schemas import ErrorOut
 from app.errors import AppError
 
+log = logging.getLogger("story_clusters")
 
-def error_response(status: int, kind: str, detail) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": kind, "detail": detail})
+# Seconds a client should wait before retrying when the database is unavailable.
+RETRY_AFTER_S = 5
+
+_DESCRIPTIONS = {
+    404: "No such article or cluster.",
+    409: "The id is taken by an article with other content.",
+    413: "The request body is larger than the configured limit.",
+    422: "The request is not valid; `detail` says where and why.",
+    503: "The database is unavailable or not ready; retry after `Retry-After` seconds.",
+}
+
+
+def error_responses(*statuses: int) -> dict:
+    """OpenAPI entries for the errors a route can answer (all in the one error body)."""
+    return {code: {"model": ErrorOut, "description": _DESCRIPTIONS[code]} for code in statuses}
+
+
+def error_response(status: int, kind: str, detail, headers: dict | None = None) -> JSONResponse:
+    content = {"error": kind, "detail": detail}
+    return JSONResponse(status_code=status, content=content, headers=headers)
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """A failure of the connection (down, hung, timed out, locked), not of the request."""
+    if isinstance(exc, (OperationalError, TimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def validation_detail(exc: RequestValidationError) -> list[dict]:
@@ -35,7 +65,31 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:  # FastAPI could not decode the body (e.g. invalid UTF-8)
             return error_response(422, "InvalidInput", "request body is not valid UTF-8 JSON")
         kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
-        return error_response(exc.status_code, kind, str(exc.detail))
+        return error_response(exc.status_code, kind, str(exc.detail), exc.headers)  # Allow
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(TimeoutError)
+    async def _database(_request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            return _internal(exc)
+        log.warning("database unavailable: %s", type(exc.__cause__ or exc).__name__)
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return error_response(503, "Unavailable", "the database is unavailable", headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # Starlette re-raises it after this answer, and the server logs the traceback.
+        return _internal_error()
+
+
+def _internal(exc: Exception) -> JSONResponse:
+    log.error("unhandled database error", exc_info=exc)
+    return _internal_error()
+
+
+def _internal_error() -> JSONResponse:
+    """The one error body, and nothing of the failure: details go to the log only."""
+    return error_response(500, "InternalError", "internal error; it has been logged")
 
 
 class BodySizeLimit:

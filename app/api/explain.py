@@ -8,16 +8,18 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings, get_session
+from app.api.errors import error_responses
+from app.api.schemas import Name
 from app.config import Settings
 from app.services import explain as explain_service
 
 router = APIRouter(tags=["explain"])
 
 
-@router.get("/explain")
+@router.get("/explain", responses=error_responses(404, 422, 503))
 def explain(
-    a: Annotated[str, Query(min_length=1, max_length=255)],
-    b: Annotated[str, Query(min_length=1, max_length=255)],
+    a: Annotated[Name, Query(min_length=1, max_length=255)],
+    b: Annotated[Name, Query(min_length=1, max_length=255)],
     session: Annotated[Session, Depends(get_session)],
     settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> dict:

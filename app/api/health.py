@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_session
+from app.api.errors import error_responses
 from app.errors import NotReady
 from app.services import layout
 from app.store import migrate, repo
@@ -22,7 +23,7 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=error_responses(503))
 def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) -> dict:
     try:
         repo.ping(session)
@@ -36,6 +37,10 @@ def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) 
     return {"status": "ready", "revision": current}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text."}},
+)
 def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings, get_session
+from app.api.errors import error_responses
 from app.api.schemas import ArticleBody, MatchOut
 from app.config import Settings
 from app.services import query
@@ -15,7 +16,7 @@ from app.services import query
 router = APIRouter(tags=["match"])
 
 
-@router.post("/match", response_model=MatchOut)
+@router.post("/match", response_model=MatchOut, responses=error_responses(413, 422, 503))
 def match(
     body: ArticleBody,
     session: Annotated[Session, Depends(get_session)],

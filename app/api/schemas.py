@@ -2,11 +2,65 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.services.analysis import ArticleIn
+
+# Ids and counts beyond a signed 64-bit integer cannot name anything stored.
+MAX_ID = 2**63 - 1
+MAX_COUNT = 2**31 - 1  # sizes and counts are 32-bit columns
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def valid_unicode(value: str) -> str:
+    """Text a database can store: a lone surrogate (JSON "\\ud800") is no character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode: it holds a lone surrogate") from None
+    return value
+
+
+def no_control_characters(value: str) -> str:
+    """Names (ids, sources, URLs, language tags) hold no control characters, NUL
+    included: PostgreSQL cannot store NUL, and both backends must accept the same."""
+    if _CONTROL.search(value):
+        raise ValueError("holds a control character")
+    return value
+
+
+def naive_utc(value: datetime) -> datetime:
+    """A timestamp as naive UTC (a naive input is taken as UTC already)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("falls outside the years 1 to 9999 once converted to UTC") from None
+
+
+def iso_text(value: object) -> object:
+    """Timestamps come as ISO 8601 / RFC 3339 text, as documented; pydantic would also
+    read a bare number as seconds since 1970, which nobody sending a date means."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("is a number; give an ISO 8601 date-time such as 2018-05-10T12:00:00Z")
+    return value
+
+
+def aware_utc(value: datetime) -> datetime:
+    """Stored naive UTC, answered with its offset (RFC 3339)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Text = Annotated[str, AfterValidator(valid_unicode)]
+Name = Annotated[str, AfterValidator(valid_unicode), AfterValidator(no_control_characters)]
+TimestampIn = Annotated[datetime, BeforeValidator(iso_text), AfterValidator(naive_utc)]
+Timestamp = Annotated[datetime, AfterValidator(aware_utc)]
 
 
 class ArticleBody(BaseModel):
@@ -14,14 +68,14 @@ class ArticleBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    id: str | None = Field(None, min_length=1, max_length=255, pattern=r"^\S(.*\S)?$")
-    title: str | None = Field(None, max_length=2000)
-    text: str | None = None
-    html: str | None = None
-    url: str | None = Field(None, max_length=4000)
-    source: str | None = Field(None, max_length=255)
-    published_at: datetime | None = None
-    lang: str | None = Field(None, max_length=16)
+    id: Name | None = Field(None, min_length=1, max_length=255, pattern=r"^\S(.*\S)?$")
+    title: Text | None = Field(None, max_length=2000)
+    text: Text | None = None
+    html: Text | None = None
+    url: Name | None = Field(None, max_length=4000)
+    source: Name | None = Field(None, max_length=255)
+    published_at: TimestampIn | None = None
+    lang: Name | None = Field(None, max_length=16)
 
     @model_validator(mode="after")
     def _text_or_html(self) -> ArticleBody:
@@ -31,13 +85,6 @@ class ArticleBody(BaseModel):
         if not content.strip():
             raise ValueError("'text' or 'html' is empty or whitespace only")
         return self
-
-    @field_validator("published_at")
-    @classmethod
-    def _to_utc(cls, value: datetime | None) -> datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(UTC).replace(tzinfo=None)
 
     def to_input(self, article_id: str | None = None) -> ArticleIn:
         return ArticleIn(
@@ -50,6 +97,14 @@ class ArticleBody(BaseModel):
             published_at=self.published_at,
             lang=self.lang,
         )
+
+
+class ErrorOut(BaseModel):
+    """The one error body: a kind (``InvalidInput``, ``NotFound``, ...) and a message,
+    or for invalid input the list of what failed where."""
+
+    error: str
+    detail: str | list[dict]
 
 
 class NearDuplicateOut(BaseModel):
@@ -69,8 +124,8 @@ class ArticleDetail(ArticleResult):
     title: str | None
     url: str | None
     source: str | None
-    published_at: datetime | None
-    ingested_at: datetime
+    published_at: Timestamp | None
+    ingested_at: Timestamp
     copies: list[str]
     boilerplate_lines: int
 
@@ -84,7 +139,7 @@ class BatchItem(BaseModel):
     index: int
     status: int
     result: ArticleResult | None = None
-    error: dict | None = None
+    error: ErrorOut | None = None
 
 
 class BatchResult(BaseModel):
@@ -96,17 +151,17 @@ class MemberOut(BaseModel):
     title: str | None
     url: str | None
     source: str | None
-    published_at: datetime | None
+    published_at: Timestamp | None
     duplicate_of: str | None
 
 
 class ClusterSummary(BaseModel):
     id: int
     size: int
-    first_published: datetime | None
-    last_published: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    first_published: Timestamp | None
+    last_published: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ClusterDetail(ClusterSummary):
@@ -134,8 +189,3 @@ class MatchOut(BaseModel):
     candidates: list[CandidateOut]
     lang: str
     threshold: float
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: str | list

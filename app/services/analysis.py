@@ -96,6 +96,8 @@ def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
     if len(raw) > max_text_chars:
         raise InvalidInput(f"text is longer than {max_text_chars} characters")
     body = normalise_text(raw)
+    if len(body) > max_text_chars:  # NFKC can make one character eighteen (U+FDFA)
+        raise InvalidInput(f"text is longer than {max_text_chars} characters once normalised")
     if not body:
         what = "html has no extractable main text" if article.html is not None else "text is empty"
         raise InvalidInput(what)

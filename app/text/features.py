@@ -12,6 +12,10 @@ MIN_TERM_LENGTH = 2
 # Longer letter runs are not words (unspaced scripts, glued markup): not story terms.
 # The statistics table holds terms of up to 128 characters on every database.
 MAX_TERM_LENGTH = 64
+# An article contributes at most this many distinct terms (its highest weighted) to its
+# vector and to the term statistics: a news report has a few hundred; a page of 100,000
+# distinct CJK bigrams or random tokens would otherwise add as many permanent rows.
+MAX_STORY_TERMS = 2000
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,15 @@ def story_terms(title: str | None, body: str, lang: str, weights: StoryWeights) 
         elif votes.get(stem, 0) and capital_votes.get(stem, 0) * 2 >= votes[stem]:
             weight *= weights.capital_weight
         terms[stem] = weight
-    return terms
+    return _strongest(terms, MAX_STORY_TERMS)
+
+
+def _strongest(terms: dict[str, float], limit: int) -> dict[str, float]:
+    """The ``limit`` highest weighted terms, in their first-seen order (ties: earlier)."""
+    if len(terms) <= limit:
+        return terms
+    ranked = sorted(enumerate(terms.items()), key=lambda item: (-item[1][1], item[0]))
+    return dict(pair for _, pair in sorted(ranked[:limit]))
 
 
 def build_features(

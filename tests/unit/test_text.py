@@ -69,3 +69,18 @@ def test_boilerplate_lines_need_repeats_and_never_take_every_line():
     everything = {h: 5 for h in hashes}
     assert boilerplate_lines(hashes, everything, min_repeats=2) == set()
     assert line_fingerprint("Jetzt  Unterstützen!") == line_fingerprint("jetzt unterstützen!")
+
+
+def test_story_terms_keep_the_strongest_when_capped():
+    from app.text.features import MAX_STORY_TERMS, StoryWeights, story_terms
+    from app.text.tokens import stem_words
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    # words Snowball leaves as they are: each is one term of weight 1
+    words = [f"q{letters[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}x" for i in range(2300)]
+    terms = story_terms(None, " ".join(words) + " zebra zebra zebra", "en", StoryWeights())
+    assert len(terms) == MAX_STORY_TERMS
+    # the repeated term outweighs the rest; among equals the earlier are kept, in order
+    assert list(terms)[-1] == "zebra"
+    assert stem_words("en", words) == words
+    assert list(terms)[: MAX_STORY_TERMS - 1] == words[: MAX_STORY_TERMS - 1]
