@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(2_000_000, gt=0, description="Largest accepted request body.")
     max_batch_size: int = Field(100, gt=0, description="Most articles in one batch request.")
-    max_text_chars: int = Field(500_000, gt=0, description="Longest accepted article text.")
+    max_text_chars: int = Field(
+        200_000, gt=0, description="Longest accepted article text, counted after normalisation."
+    )
     page_size_max: int = Field(500, gt=0)
     sqlite_busy_timeout_s: float = Field(30.0, gt=0)
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bench import bulk, http
+from bench import bulk, http, worst_case
 from tests.records import write_file
 
 
@@ -30,3 +30,11 @@ def test_http_benchmark_runs_both_sides(tmp_path):
     server = os.environ["TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
     ours = http.story_clusters_http(records, clients=4, workers=1, server_url=server)
     assert ours["requests"] == 8 and ours["errors"] == 0
+
+
+def test_worst_case_benchmark_answers_every_case_without_5xx(tmp_path):
+    results = worst_case.run(f"sqlite:///{tmp_path}/worst.db")
+    assert set(results) == set(worst_case.CASES) | {"cluster_page"}
+    assert all(result["status"] < 500 for result in results.values())
+    assert results["nfkc_expansion_199k_chars"]["status"] == 422
+    assert results["distinct_cjk_bigrams_66k"]["term_rows_added"] <= 2000

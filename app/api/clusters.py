@@ -6,6 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings, get_session
@@ -22,7 +23,6 @@ from app.api.schemas import (
 from app.config import Settings
 from app.errors import InvalidInput
 from app.services import query
-from app.store.models import Article, Cluster
 
 router = APIRouter(tags=["clusters"])
 
@@ -49,18 +49,7 @@ def _limit(limit: int, settings: Settings) -> int:
     return limit
 
 
-def _summary(cluster: Cluster) -> ClusterSummary:
-    return ClusterSummary(
-        id=cluster.id,
-        size=cluster.size,
-        first_published=cluster.first_published,
-        last_published=cluster.last_published,
-        created_at=cluster.created_at,
-        updated_at=cluster.updated_at,
-    )
-
-
-def _member(article: Article, ids_of_roots: dict[int, str]) -> MemberOut:
+def _member(article: Row, ids_of_roots: dict[int, str]) -> MemberOut:
     return MemberOut(
         id=article.id,
         title=article.title,
@@ -86,7 +75,7 @@ def get_cluster(
     view = query.get_cluster(session, cluster_id, _cursor(cursor), _limit(limit, settings))
     roots = query.article_ids(session, [m.duplicate_of_pk for m in view.members])
     return ClusterDetail(
-        **_summary(view.cluster).model_dump(),
+        **ClusterSummary.model_validate(view.cluster).model_dump(),
         requested_id=view.requested_id,
         representative=_member(view.representative, roots) if view.representative else None,
         members=[_member(m, roots) for m in view.members],
@@ -111,6 +100,6 @@ def list_clusters(
         limit=_limit(limit, settings),
     )
     return ClusterList(
-        clusters=[_summary(c) for c in clusters],
+        clusters=[ClusterSummary.model_validate(c) for c in clusters],
         next_cursor=str(next_cursor) if next_cursor is not None else None,
     )

@@ -156,6 +156,8 @@ class MemberOut(BaseModel):
 
 
 class ClusterSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # from the repository's rows
+
     id: int
     size: int
     first_published: Timestamp | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
@@ -14,7 +15,7 @@ from app.services.analysis import ArticleIn, analyse, prepare
 from app.services.index_cache import IndexCache
 from app.services.ingest import IngestResult, decide, describe
 from app.store import repo
-from app.store.models import Article, Cluster
+from app.store.models import Article
 
 
 @dataclass
@@ -26,10 +27,10 @@ class ArticleView:
 
 @dataclass
 class ClusterView:
-    cluster: Cluster
+    cluster: Row  # repo's cluster summary columns
     requested_id: int
-    representative: Article | None
-    members: list[Article]
+    representative: Row | None  # repo's member listing columns
+    members: list[Row]
     next_cursor: int | None
     first_published: datetime | None
     last_published: datetime | None
@@ -47,7 +48,7 @@ def get_article(session: Session, article_id: str) -> ArticleView:
 def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: int) -> ClusterView:
     with session.begin():
         resolved = repo.resolve_cluster_id(session, cluster_id)
-        cluster = repo.get_cluster(session, resolved) if resolved is not None else None
+        cluster = repo.cluster_summary(session, resolved) if resolved is not None else None
         if cluster is None or cluster.size <= 0:
             raise NotFound(f"no cluster {cluster_id}")
         members = repo.cluster_members(session, cluster.id, after_pk, limit + 1)
@@ -71,7 +72,7 @@ def list_clusters(
     min_size: int,
     after_id: int | None,
     limit: int,
-) -> tuple[list[Cluster], int | None]:
+) -> tuple[list[Row], int | None]:
     with session.begin():
         clusters = repo.list_clusters(
             session,

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy import Row, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -380,17 +380,44 @@ def move_articles(session: Session, pks: Iterable[int], to_cluster: int) -> None
         session.execute(update(Article).where(Article.pk.in_(chunk)).values(cluster_id=to_cluster))
 
 
+# What a cluster page shows of a member: reading whole rows (text, term weights,
+# signatures) to answer ids and titles read megabytes for a page of bytes.
+_MEMBER_LISTING = (
+    Article.pk,
+    Article.id,
+    Article.title,
+    Article.url,
+    Article.source,
+    Article.published_at,
+    Article.duplicate_of_pk,
+)
+_CLUSTER_SUMMARY = (
+    Cluster.id,
+    Cluster.size,
+    Cluster.first_published,
+    Cluster.last_published,
+    Cluster.created_at,
+    Cluster.updated_at,
+)
+
+
+def cluster_summary(session: Session, cluster_id: int) -> Row | None:
+    """A cluster's listing columns (not its centroid)."""
+    return session.execute(select(*_CLUSTER_SUMMARY).where(Cluster.id == cluster_id)).first()
+
+
 def cluster_members(
     session: Session, cluster_id: int, after_pk: int | None, limit: int
-) -> list[Article]:
-    statement = select(Article).where(Article.cluster_id == cluster_id)
+) -> list[Row]:
+    """Members in pk order, listing columns only."""
+    statement = select(*_MEMBER_LISTING).where(Article.cluster_id == cluster_id)
     if after_pk is not None:
         statement = statement.where(Article.pk > after_pk)
     statement = statement.order_by(Article.pk).limit(limit)
-    return list(session.execute(statement).scalars())
+    return list(session.execute(statement))
 
 
-def first_member(session: Session, cluster_id: int) -> Article | None:
+def first_member(session: Session, cluster_id: int) -> Row | None:
     members = cluster_members(session, cluster_id, None, 1)
     return members[0] if members else None
 
@@ -411,15 +438,15 @@ def list_clusters(
     min_size: int,
     after_id: int | None,
     limit: int,
-) -> list[Cluster]:
-    statement = select(Cluster).where(
+) -> list[Row]:
+    statement = select(*_CLUSTER_SUMMARY).where(
         Cluster.merged_into.is_(None), Cluster.size >= max(1, min_size)
     )
     if updated_since is not None:
         statement = statement.where(Cluster.updated_at >= updated_since)
     if after_id is not None:
         statement = statement.where(Cluster.id > after_id)
-    return list(session.execute(statement.order_by(Cluster.id).limit(limit)).scalars())
+    return list(session.execute(statement.order_by(Cluster.id).limit(limit)))
 
 
 # -- term statistics -------------------------------------------------------------------

@@ -174,3 +174,26 @@ def test_an_article_adds_at_most_the_capped_number_of_terms(client, row_counts):
     assert len(set(words.split())) > MAX_STORY_TERMS
     assert client.post("/articles", json={"id": "many", "text": words}).status_code == 201
     assert row_counts()["term_stats"] == MAX_STORY_TERMS
+
+
+def test_cluster_pages_read_only_the_columns_they_answer(client):
+    from sqlalchemy import event
+
+    client.post("/articles", json={"id": "r1", "text": ENGLISH_BRIDGE})
+    cluster_id = client.get("/articles/r1").json()["cluster_id"]
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(f"/clusters/{cluster_id}").status_code == 200
+        assert client.get("/clusters").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    read = " ".join(statements)
+    assert "articles.id" in read and "clusters.size" in read  # the pages' own columns
+    for heavy in ("articles.text", "story_terms", "signature", "centroid"):
+        assert heavy not in read, heavy
