@@ -9,7 +9,8 @@ FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    DATABASE_URL=sqlite:////data/story_clusters.db
+    DATABASE_URL=sqlite:////data/story_clusters.db \
+    PORT=8000
 
 WORKDIR /srv/story-clusters
 COPY pyproject.toml README.md alembic.ini ./
@@ -23,8 +24,9 @@ RUN python3 -m pip install --no-cache-dir . \
 USER story
 VOLUME ["/data"]
 EXPOSE 8000
+# The port is $PORT (platforms that assign one set it); the health check follows it.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
-    CMD python3 -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz').status != 200)"
+    CMD python3 -c "import os,sys,urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('PORT', '8000'), timeout=2).status != 200)"
 # Migrations run at start on SQLite; on PostgreSQL run `story-clusters migrate` first
 # (docker-compose.yml does it in a one-shot service) or set STORY_AUTO_MIGRATE=true.
-CMD ["story-clusters", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["story-clusters", "serve", "--host", "0.0.0.0", "--workers", "2"]

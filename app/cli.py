@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -67,12 +68,36 @@ def load_seeds(settings: Settings) -> list[str]:
     return lines
 
 
+def open_access_warning(settings: Settings, host: str) -> str | None:
+    """Said at start when anyone who can reach the port may write and delete."""
+    if settings.api_key_entries() or _is_loopback(host):
+        return None
+    return (
+        f"WARNING: no API keys are set and the service listens on {host}: anyone who can "
+        "reach it may write and delete. Set STORY_API_KEYS (see README, Access)."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.store import migrate
 
     settings = get_settings()
+    warning = open_access_warning(settings, args.host)
+    if warning:
+        print(warning, file=sys.stderr)
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
     if args.seed:
@@ -198,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", 8000)), help="default: $PORT or 8000"
+    )
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--seed", action="store_true", help="load the seed articles first")
     serve.set_defaults(func=cmd_serve)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.clustering.config import ClusteringConfig
@@ -14,7 +14,10 @@ DEFAULT_DATABASE_URL = "sqlite:///./story_clusters.db"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STORY_", extra="ignore")
+    # hide_input_in_errors: a refused setting may hold a secret (an API key, a password)
+    model_config = SettingsConfigDict(
+        env_prefix="STORY_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
@@ -31,6 +34,16 @@ class Settings(BaseSettings):
     )
     page_size_max: int = Field(500, gt=0)
     sqlite_busy_timeout_s: float = Field(30.0, gt=0)
+    api_keys: str = Field(
+        "",
+        repr=False,  # secrets: never printed with the settings
+        description="Comma-separated 'scope:key' entries, scope 'read' or 'write'; empty: open.",
+    )
+    reads_need_key: bool = Field(True, description="With keys set, reads need a key too.")
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="Requests a minute per API key (0: no limit)."
+    )
+    _key_entries: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
 
     # Algorithm parameters; defaults live in ClusteringConfig (the tuned, shipped setup).
     dup_num_perm: int = ClusteringConfig.dup_num_perm
@@ -58,6 +71,27 @@ class Settings(BaseSettings):
     split_ratio: float = ClusteringConfig.split_ratio
     split_min_group: int = ClusteringConfig.split_min_group
     split_max_members: int = ClusteringConfig.split_max_members
+
+    @model_validator(mode="after")
+    def _parse_api_keys(self) -> Settings:
+        entries: dict[str, tuple[str, str]] = {}
+        for number, entry in enumerate(
+            filter(None, (e.strip() for e in self.api_keys.split(","))), 1
+        ):
+            scope, sep, key = entry.partition(":")
+            if not sep or scope not in ("read", "write") or len(key) < 16:
+                # the entry's position, never its text: it holds a secret
+                raise ValueError(
+                    f"STORY_API_KEYS entry {number} is not 'read:KEY' or 'write:KEY' "
+                    "with a key of at least 16 characters"
+                )
+            entries[f"{scope}#{number}"] = (scope, key)
+        self._key_entries = entries
+        return self
+
+    def api_key_entries(self) -> dict[str, tuple[str, str]]:
+        """Key name ("write#2") -> (scope, key)."""
+        return self._key_entries
 
     def clustering(self) -> ClusteringConfig:
         return ClusteringConfig(**{f.name: getattr(self, f.name) for f in fields(ClusteringConfig)})

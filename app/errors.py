@@ -6,17 +6,39 @@ from __future__ import annotations
 class AppError(Exception):
     status: int = 400
     kind: str = "BadRequest"
+    headers: dict[str, str] | None = None  # sent with the error (WWW-Authenticate, ...)
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        if status is not None:
-            self.status = status
 
 
 class InvalidInput(AppError):
     status = 422
     kind = "InvalidInput"
+
+
+class Unauthorized(AppError):
+    status = 401
+    kind = "Unauthorized"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(AppError):
+    status = 403
+    kind = "Forbidden"
+
+
+class RateLimited(AppError):
+    status = 429
+    kind = "RateLimited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class NotFound(AppError):

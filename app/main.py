@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.api import articles, clusters, explain, health, match
+from app.api.access import RateLimiter
+from app.api.deps import no_unknown_query_parameters
 from app.api.errors import BodySizeLimit, install_error_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -28,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = active
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.rate_limiter = RateLimiter(active.rate_limit_per_minute)
         warm_up(active.clustering())
         try:
             yield
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Near-duplicate detection and story clustering for news articles",
         lifespan=lifespan,
+        dependencies=[Depends(no_unknown_query_parameters)],
     )
     install_error_handlers(app)
     for module in (articles, clusters, match, explain, health):

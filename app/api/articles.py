@@ -9,8 +9,15 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.api.access import READS, WRITES
 from app.api.deps import get_app_settings, get_session
-from app.api.errors import database_unavailable, error_responses, validation_detail
+from app.api.errors import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    database_unavailable,
+    error_responses,
+    validation_detail,
+)
 from app.api.schemas import (
     ArticleBody,
     ArticleDetail,
@@ -60,7 +67,8 @@ def _ingest(session: Session, body: ArticleBody, settings: Settings):
     status_code=201,
     response_model=ArticleResult,
     responses={200: {"model": ArticleResult, "description": "Stored before: same id, content."}}
-    | error_responses(409, 413, 422, 503),
+    | error_responses(*WRITE_ERRORS, 409, 413, 422, 503),
+    dependencies=WRITES,
 )
 def post_article(
     body: ArticleBody, response: Response, session: SessionDep, settings: SettingsDep
@@ -72,7 +80,10 @@ def post_article(
 
 
 @router.post(
-    "/articles/batch", response_model=BatchResult, responses=error_responses(413, 422, 503)
+    "/articles/batch",
+    response_model=BatchResult,
+    responses=error_responses(*WRITE_ERRORS, 413, 422, 503),
+    dependencies=WRITES,
 )
 def post_batch(body: BatchBody, session: SessionDep, settings: SettingsDep) -> BatchResult:
     """Every item is answered on its own: valid ones are stored in order, each invalid
@@ -95,7 +106,7 @@ def _batch_item(session: Session, index: int, raw: dict, settings: Settings) -> 
     except DBAPIError as exc:
         if not database_unavailable(exc):
             raise
-        return BatchItem(index=index, status=503, error=_error("Unavailable", str(exc.orig)))
+        return BatchItem(index=index, status=503, error=_error("Unavailable", "database down"))
     return BatchItem(index=index, status=201 if result.created else 200, result=_result(result))
 
 
@@ -106,7 +117,8 @@ def _error(kind: str, detail) -> ErrorOut:
 @router.get(
     "/articles/{article_id:path}",
     response_model=ArticleDetail,
-    responses=error_responses(404, 422, 503),
+    responses=error_responses(*READ_ERRORS, 404, 422, 503),
+    dependencies=READS,
 )
 def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
     view = query.get_article(session, article_id)
@@ -126,7 +138,8 @@ def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
 @router.put(
     "/articles/{article_id:path}",
     response_model=ArticleResult,
-    responses=error_responses(404, 413, 422, 503),  # 404: a path no route takes
+    responses=error_responses(*WRITE_ERRORS, 404, 413, 422, 503),  # 404: a path no route takes
+    dependencies=WRITES,
 )
 def put_article(
     article_id: ArticleId, body: ArticleBody, session: SessionDep, settings: SettingsDep
@@ -140,7 +153,10 @@ def put_article(
 
 
 @router.delete(
-    "/articles/{article_id:path}", status_code=204, responses=error_responses(404, 422, 503)
+    "/articles/{article_id:path}",
+    status_code=204,
+    responses=error_responses(*WRITE_ERRORS, 404, 422, 503),
+    dependencies=WRITES,
 )
 def delete_article(article_id: ArticleId, session: SessionDep, settings: SettingsDep) -> Response:
     ingest_service.delete(session, article_id, settings.clustering())

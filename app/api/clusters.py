@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from app.api.access import READS
 from app.api.deps import get_app_settings, get_session
-from app.api.errors import error_responses
+from app.api.errors import READ_ERRORS, error_responses
 from app.api.schemas import (
     MAX_COUNT,
     MAX_ID,
@@ -63,7 +64,8 @@ def _member(article: Row, ids_of_roots: dict[int, str]) -> MemberOut:
 @router.get(
     "/clusters/{cluster_id}",
     response_model=ClusterDetail,
-    responses=error_responses(404, 422, 503),
+    responses=error_responses(*READ_ERRORS, 404, 422, 503),
+    dependencies=READS,
 )
 def get_cluster(
     cluster_id: ClusterId,
@@ -83,7 +85,12 @@ def get_cluster(
     )
 
 
-@router.get("/clusters", response_model=ClusterList, responses=error_responses(422, 503))
+@router.get(
+    "/clusters",
+    response_model=ClusterList,
+    responses=error_responses(*READ_ERRORS, 422, 503),
+    dependencies=READS,
+)
 def list_clusters(
     session: SessionDep,
     settings: SettingsDep,

@@ -8,6 +8,26 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.errors import InvalidInput
+
+
+def no_unknown_query_parameters(request: Request) -> None:
+    """Unknown query parameters are refused, as unknown body fields are: a misspelt
+    filter (``min_sise=5``) would otherwise be silently ignored."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {param.alias for param in _all_query_params(dependant)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidInput(f"unknown query parameter(s): {', '.join(map(repr, unknown))}")
+
+
+def _all_query_params(dependant) -> Iterator:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _all_query_params(sub)
 
 
 def get_session(request: Request) -> Iterator[Session]:

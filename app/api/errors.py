@@ -19,12 +19,20 @@ log = logging.getLogger("story_clusters")
 RETRY_AFTER_S = 5
 
 _DESCRIPTIONS = {
+    401: "An API key is needed (`Authorization: Bearer <key>`), or the one given is not valid.",
+    403: "The API key may only read.",
     404: "No such article or cluster.",
     409: "The id is taken by an article with other content.",
     413: "The request body is larger than the configured limit.",
     422: "The request is not valid; `detail` says where and why.",
+    429: "Too many requests with this key; retry after `Retry-After` seconds.",
     503: "The database is unavailable or not ready; retry after `Retry-After` seconds.",
 }
+
+
+# What the access dependencies can answer, by kind of route.
+READ_ERRORS = (401, 429)
+WRITE_ERRORS = (401, 403, 429)
 
 
 def error_responses(*statuses: int) -> dict:
@@ -54,7 +62,7 @@ def validation_detail(exc: RequestValidationError) -> list[dict]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, exc.kind, exc.message)
+        return error_response(exc.status, exc.kind, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
+from app.api.access import READS
 from app.api.deps import get_app_settings, get_session
-from app.api.errors import error_responses
+from app.api.errors import READ_ERRORS, error_responses
 from app.api.schemas import Name
 from app.config import Settings
 from app.services import explain as explain_service
@@ -16,7 +17,7 @@ from app.services import explain as explain_service
 router = APIRouter(tags=["explain"])
 
 
-@router.get("/explain", responses=error_responses(404, 422, 503))
+@router.get("/explain", responses=error_responses(*READ_ERRORS, 404, 422, 503), dependencies=READS)
 def explain(
     a: Annotated[Name, Query(min_length=1, max_length=255)],
     b: Annotated[Name, Query(min_length=1, max_length=255)],

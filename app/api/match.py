@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
+from app.api.access import READS
 from app.api.deps import get_app_settings, get_session
-from app.api.errors import error_responses
+from app.api.errors import READ_ERRORS, error_responses
 from app.api.schemas import ArticleBody, MatchOut
 from app.config import Settings
 from app.services import query
@@ -16,7 +17,12 @@ from app.services import query
 router = APIRouter(tags=["match"])
 
 
-@router.post("/match", response_model=MatchOut, responses=error_responses(413, 422, 503))
+@router.post(
+    "/match",
+    response_model=MatchOut,
+    responses=error_responses(*READ_ERRORS, 413, 422, 503),
+    dependencies=READS,  # it writes nothing
+)
 def match(
     body: ArticleBody,
     session: Annotated[Session, Depends(get_session)],

@@ -25,9 +25,16 @@ EXAMPLES_PER_OPERATION = 100
 SKIPPED_CHECKS = [positive_data_acceptance]
 
 
+WRITE_KEY = "fuzz-write-key-0123456789"
+
+
 @pytest.fixture
 def api_schema(settings):
-    app = create_app(settings)
+    # keys set, as in production: the fuzzer's calls carry a write key, and its
+    # "ignored authentication" check sends wrong ones, which must get 401
+    keyed = settings.model_copy(update={"api_keys": f"write:{WRITE_KEY}"})
+    keyed = type(settings).model_validate(keyed.model_dump())
+    app = create_app(keyed)
     with TestClient(app):  # runs the lifespan: engine and settings on app.state
         yield schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -55,6 +62,7 @@ def _fuzz(operation, mode) -> None:
         database=None,
     )
     def answer_is_documented(case) -> None:
-        case.call_and_validate(excluded_checks=SKIPPED_CHECKS)
+        authorised = {"Authorization": f"Bearer {WRITE_KEY}"}
+        case.call_and_validate(headers=authorised, excluded_checks=SKIPPED_CHECKS)
 
     answer_is_documented()
