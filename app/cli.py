@@ -190,6 +190,26 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every invariant holds; 1, naming each broken one, when not."""
+    from app.db import make_engine, make_sessionmaker
+    from app.services.check import check_database
+
+    settings = _settings([f"database_url={args.database_url}"] if args.database_url else None)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            problems = check_database(session, settings.clustering())
+    finally:
+        engine.dispose()
+    for problem in problems:
+        print(f"BROKEN {problem}")
+    if problems:
+        return 1
+    print("ok: every invariant holds")
+    return 0
+
+
 def _filters(items: list[str]) -> dict[str, set[str]]:
     filters: dict[str, set[str]] = {}
     for item in items or []:
@@ -253,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
         "reindex", help="rebuild the LSH band keys after changing LSH thresholds"
     )
     reindex.set_defaults(func=cmd_reindex)
+
+    check = commands.add_parser(
+        "check", help="verify postings, cluster sizes and statistics; exit 1 if broken"
+    )
+    check.add_argument("--database-url", help="default: DATABASE_URL")
+    check.set_defaults(func=cmd_check)
 
     evaluate = commands.add_parser("eval", help="cluster a labeled JSONL set and score it")
     evaluate.add_argument("file")

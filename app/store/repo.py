@@ -525,6 +525,70 @@ def bump_source_lines(session: Session, source: str, hashes: Iterable[int], delt
         session.connection().execute(_by_dialect(session, _DROP_UNUSED_LINES), params)
 
 
+# -- invariants (story-clusters check) -------------------------------------------------
+
+
+def postings_of(session: Session, pks: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
+    """pk -> its (index, band key) postings."""
+    found: dict[int, set[tuple[int, int]]] = {pk: set() for pk in pks}
+    columns = (LshPosting.article_pk, LshPosting.lsh_index, LshPosting.band_key)
+    for chunk in _chunks(sorted(pks)):
+        statement = select(*columns).where(LshPosting.article_pk.in_(chunk))
+        for pk, index, key in session.execute(statement):
+            found[pk].add((index, key))
+    return found
+
+
+def orphan_postings(session: Session) -> int:
+    """Postings whose article does not exist."""
+    statement = (
+        select(func.count())
+        .select_from(LshPosting)
+        .outerjoin(Article, Article.pk == LshPosting.article_pk)
+        .where(Article.pk.is_(None))
+    )
+    return session.execute(statement).scalar_one()
+
+
+def cluster_size_mismatches(session: Session) -> list[tuple[int, int, int]]:
+    """(cluster id, stored size, members) where they differ; a merged cluster must
+    have size 0 and no members."""
+    members = func.count(Article.pk)
+    statement = (
+        select(Cluster.id, Cluster.size, members)
+        .outerjoin(Article, Article.cluster_id == Cluster.id)
+        .group_by(Cluster.id, Cluster.size)
+        .having(Cluster.size != members)
+        .order_by(Cluster.id)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def articles_outside_live_clusters(session: Session) -> list[tuple[str, int]]:
+    """(article id, cluster id) of articles whose cluster is missing or merged away."""
+    statement = (
+        select(Article.id, Article.cluster_id)
+        .outerjoin(Cluster, Cluster.id == Article.cluster_id)
+        .where((Cluster.id.is_(None)) | (Cluster.merged_into.is_not(None)))
+        .order_by(Article.pk)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def all_term_stats(session: Session) -> dict[tuple[str, str], int]:
+    statement = select(TermStat.lang, TermStat.term, TermStat.df)
+    return {(lang, term): df for lang, term, df in session.execute(statement)}
+
+
+def all_lang_stats(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(LangStat.lang, LangStat.docs)).all())
+
+
+def all_source_lines(session: Session) -> dict[tuple[str, int], int]:
+    statement = select(SourceLine.source, SourceLine.line_hash, SourceLine.articles)
+    return {(source, line): count for source, line, count in session.execute(statement)}
+
+
 # -- readiness -------------------------------------------------------------------------
 
 
@@ -560,10 +624,16 @@ def signature_batches(
     session: Session, batch_size: int = 500
 ) -> Iterator[list[tuple[int, bytes, bytes]]]:
     """(pk, dup_signature, story_signature) of every article, in pk order, in batches."""
+    columns = (Article.dup_signature, Article.story_signature)
+    return article_batches(session, columns, batch_size)
+
+
+def article_batches(session: Session, columns: Sequence, batch_size: int = 500) -> Iterator[list]:
+    """(pk, *columns) of every article, in pk order, in batches (never all at once)."""
     after = 0
     while True:
         statement = (
-            select(Article.pk, Article.dup_signature, Article.story_signature)
+            select(Article.pk, *columns)
             .where(Article.pk > after)
             .order_by(Article.pk)
             .limit(batch_size)

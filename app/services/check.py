@@ -1,0 +1,119 @@
+"""`story-clusters check`: verify the database's invariants, name what is broken.
+
+1. every article has exactly the postings its stored signatures give, in both indexes;
+2. no posting belongs to a missing article;
+3. every cluster's size equals its members (a merged cluster has none);
+4. every article is in a live cluster;
+5. term, language and source-line statistics equal a recount from the articles.
+
+Reads only, in one transaction; articles are streamed in batches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from app.clustering.config import ClusteringConfig
+from app.lsh.bands import posting_keys
+from app.lsh.signatures import from_bytes
+from app.services.analysis import ArticleIn, dup_bands, source_key, story_bands
+from app.store import repo
+from app.store.models import DUP_INDEX, STORY_INDEX, Article
+from app.text.boilerplate import line_fingerprint
+from app.text.normalise import split_lines
+
+EXAMPLES = 5  # broken rows named per invariant
+
+
+def check_database(session: Session, config: ClusteringConfig) -> list[str]:
+    """One line per broken invariant (empty: everything holds)."""
+    with session.begin():
+        return [
+            *_postings_match_signatures(session, config),
+            *_no_orphan_postings(session),
+            *_cluster_sizes(session),
+            *_articles_in_live_clusters(session),
+            *_statistics_recount(session),
+        ]
+
+
+def _postings_match_signatures(session: Session, config: ClusteringConfig) -> list[str]:
+    wrong: list[str] = []
+    columns = (Article.id, Article.dup_signature, Article.story_signature)
+    for batch in repo.article_batches(session, columns):
+        stored = repo.postings_of(session, [row[0] for row in batch])
+        for pk, article_id, dup_signature, story_signature in batch:
+            expected = {
+                (DUP_INDEX, key)
+                for key in posting_keys(from_bytes(dup_signature), *dup_bands(config))
+            } | {
+                (STORY_INDEX, key)
+                for key in posting_keys(from_bytes(story_signature), *story_bands(config))
+            }
+            if stored[pk] != expected:
+                missing, extra = len(expected - stored[pk]), len(stored[pk] - expected)
+                wrong.append(f"{article_id!r} ({missing} missing, {extra} extra)")
+    return _report("postings: articles whose postings differ from their signatures", wrong)
+
+
+def _no_orphan_postings(session: Session) -> list[str]:
+    orphans = repo.orphan_postings(session)
+    return [f"postings: {orphans} postings belong to no article"] if orphans else []
+
+
+def _cluster_sizes(session: Session) -> list[str]:
+    wrong = [
+        f"cluster {cid} (size {size}, {members} members)"
+        for cid, size, members in repo.cluster_size_mismatches(session)
+    ]
+    return _report("clusters: sizes that differ from their member counts", wrong)
+
+
+def _articles_in_live_clusters(session: Session) -> list[str]:
+    wrong = [
+        f"{aid!r} (cluster {cid})" for aid, cid in repo.articles_outside_live_clusters(session)
+    ]
+    return _report("articles: not in a live cluster", wrong)
+
+
+def _statistics_recount(session: Session) -> list[str]:
+    terms: Counter[tuple[str, str]] = Counter()
+    langs: Counter[str] = Counter()
+    lines: Counter[tuple[str, int]] = Counter()
+    columns = (Article.lang, Article.story_terms, Article.url, Article.source, Article.text)
+    for batch in repo.article_batches(session, columns):
+        for _pk, lang, story_terms, url, source, text in batch:
+            langs[lang] += 1
+            terms.update((lang, term) for term in story_terms)
+            key = source_key(ArticleIn(url=url, source=source))
+            if key:
+                fingerprints = {line_fingerprint(line) for line in split_lines(text)}
+                lines.update((key, fingerprint) for fingerprint in fingerprints)
+    return [
+        *_compare("term statistics", repo.all_term_stats(session), terms),
+        *_compare("language statistics", repo.all_lang_stats(session), langs),
+        *_compare("source-line counts", repo.all_source_lines(session), lines),
+    ]
+
+
+def _compare(name: str, stored: dict, recount: Counter) -> list[str]:
+    """Rows whose stored count differs from the recount (a row of 0 should not exist)."""
+    wrong = [
+        f"{key!r} stored {stored.get(key, 0)}, recount {recount.get(key, 0)}"
+        for key in sorted(stored.keys() | recount.keys(), key=repr)
+        if stored.get(key, 0) != recount.get(key, 0) or stored.get(key) == 0
+    ]
+    return _report(f"{name}: differ from a recount", wrong)
+
+
+def _report(what: str, wrong: Iterable[str]) -> list[str]:
+    wrong = list(wrong)
+    if not wrong:
+        return []
+    shown = ", ".join(wrong[:EXAMPLES]) + (
+        f", ... ({len(wrong)} in all)" if len(wrong) > EXAMPLES else ""
+    )
+    return [f"{what}: {shown}"]

@@ -1,0 +1,99 @@
+"""`story-clusters check` names every broken invariant, and passes a sound database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app.cli import main
+from app.services.check import check_database
+from tests.records import RECORDS
+
+
+@pytest.fixture
+def filled(client, sessions):
+    for article_id, body, lang, _ in RECORDS:
+        source = "gazette" if article_id.startswith("b") else None
+        payload = {"id": article_id, "text": body, "lang": lang, "source": source}
+        assert client.post("/articles", json=payload).status_code == 201
+    client.delete("/articles/b2")  # removals must leave it sound too
+    return sessions
+
+
+def problems(sessions, settings) -> list[str]:
+    with sessions() as session:
+        return check_database(session, settings.clustering())
+
+
+def run_sql(sessions, statement: str, unchecked: bool = False) -> None:
+    """Break the database on purpose; ``unchecked``: with foreign keys not enforced."""
+    with sessions() as session:
+        connection = session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        if unchecked:
+            if sqlite:
+                session.commit()  # the pragma only takes effect outside a transaction
+                session.connection().exec_driver_sql("PRAGMA foreign_keys=OFF")
+            else:
+                session.execute(text("SET LOCAL session_replication_role = replica"))
+        session.execute(text(statement))
+        session.commit()
+        if unchecked and sqlite:
+            session.connection().exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+BREAKAGES = {
+    "postings: articles whose postings differ": (
+        "DELETE FROM lsh_postings WHERE article_pk = (SELECT MIN(pk) FROM articles)"
+        " AND band_key = (SELECT MIN(band_key) FROM lsh_postings"
+        " WHERE article_pk = (SELECT MIN(pk) FROM articles))",
+        False,
+    ),
+    "postings: articles whose postings differ ": (
+        "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+        " SELECT 1, 12345, MIN(pk) FROM articles",
+        False,
+    ),
+    "postings: 1 postings belong to no article": (
+        "INSERT INTO lsh_postings (lsh_index, band_key, article_pk) VALUES (1, 777, 999999)",
+        True,
+    ),
+    "clusters: sizes that differ": (
+        "UPDATE clusters SET size = size + 1 WHERE id = (SELECT MIN(cluster_id) FROM articles)",
+        False,
+    ),
+    "articles: not in a live cluster": (
+        "UPDATE clusters SET merged_into = (SELECT MAX(cluster_id) FROM articles)"
+        " WHERE id = (SELECT MIN(cluster_id) FROM articles)",
+        False,
+    ),
+    "term statistics: differ": (
+        "UPDATE term_stats SET df = df + 1 WHERE term = (SELECT MIN(term) FROM term_stats)",
+        False,
+    ),
+    "language statistics: differ": ("UPDATE lang_stats SET docs = docs + 1", False),
+    "source-line counts: differ": (
+        "DELETE FROM source_lines WHERE line_hash = (SELECT MIN(line_hash) FROM source_lines)",
+        False,
+    ),
+}
+
+
+def test_a_sound_database_passes(filled, settings):
+    assert problems(filled, settings) == []
+
+
+@pytest.mark.parametrize("expected", list(BREAKAGES), ids=lambda name: name.strip())
+def test_each_broken_invariant_is_named(filled, settings, expected):
+    statement, unchecked = BREAKAGES[expected]
+    run_sql(filled, statement, unchecked)
+    found = problems(filled, settings)
+    assert len(found) >= 1
+    assert any(problem.startswith(expected.strip()) for problem in found), found
+
+
+def test_the_command_exits_non_zero_naming_the_breakage(filled, settings, capsys):
+    assert main(["check", "--database-url", settings.database_url]) == 0
+    run_sql(filled, "UPDATE lang_stats SET docs = docs + 5")
+    assert main(["check", "--database-url", settings.database_url]) == 1
+    assert "BROKEN language statistics" in capsys.readouterr().out
