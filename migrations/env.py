@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 
 from app.config import get_settings
 from app.db import Base, make_engine, normalise_url
@@ -40,6 +43,13 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+# Concurrent `migrate` runs (replicas starting together, a release step beside
+# STORY_AUTO_MIGRATE) take turns: on PostgreSQL an advisory lock held by the migrating
+# transaction; on SQLite an exclusive lock on a file beside the database. The one that
+# waited then finds the schema at head and does nothing.
+MIGRATION_LOCK_KEY = 0x5354_4F52_5953  # "STORYS"
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
@@ -47,8 +57,26 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
+    with _sqlite_file_lock(connection), context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         context.run_migrations()
+
+
+@contextmanager
+def _sqlite_file_lock(connection):
+    database = connection.engine.url.database if connection.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 if context.is_offline_mode():
