@@ -89,9 +89,18 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _share_metrics_between_workers() -> None:
+    """prometheus-client's multiprocess mode: each worker writes its counts to files in
+    a fresh directory, and /metrics sums them. Set before the workers start (they read
+    it when they import the metrics); a directory given by the operator is kept."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="story-metrics-")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.logs import log_config
     from app.store import migrate
 
     settings = get_settings()
@@ -103,7 +112,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.seed:
         for line in load_seeds(settings):
             print(line, file=sys.stderr)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers)
+    if args.workers > 1:
+        _share_metrics_between_workers()
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=log_config(settings.log_level),
+        access_log=False,  # the service writes its own access line, with the request id
+    )
     return 0
 
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     )
     page_size_max: int = Field(500, gt=0)
     sqlite_busy_timeout_s: float = Field(30.0, gt=0)
+    log_level: str = Field(
+        "info", pattern="(?i)^(debug|info|warning|error)$", description="Log level (JSON lines)."
+    )
     api_keys: str = Field(
         "",
         repr=False,  # secrets: never printed with the settings

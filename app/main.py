@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import asynccontextmanager
 
@@ -13,9 +14,12 @@ from app.api.deps import no_unknown_query_parameters
 from app.api.errors import BodySizeLimit, install_error_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.logs import new_request_id, request_id
 from app.metrics import REQUEST_SECONDS
 from app.services.analysis import warm_up
 from app.store import migrate
+
+access_log = logging.getLogger("story_clusters.access")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,9 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 class RequestTimer:
-    """Request latency by method, route and status, as plain ASGI (the decorator-made
-    middleware runs every request in an extra task: measurable at hundreds of requests
-    per second). A request that raises counts as 500."""
+    """Per request: a request id (the client's X-Request-ID when it is a plain token),
+    echoed in the answer and carried by every log line of the request; latency by
+    method, route and status; one JSON access line. Plain ASGI (the decorator-made
+    middleware runs every request in an extra task: measurable at hundreds of
+    requests per second). A request that raises counts as 500."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -65,20 +71,34 @@ class RequestTimer:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started, status = time.perf_counter(), 500
+        offered = dict(scope.get("headers") or []).get(b"x-request-id", b"")
+        rid = new_request_id(offered.decode("latin-1"))
+        token = request_id.set(rid)
 
         async def send_and_note_status(message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
+            seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path_format", "unmatched")  # no ":path"
-            REQUEST_SECONDS.labels(scope["method"], route, str(status)).observe(
-                time.perf_counter() - started
+            REQUEST_SECONDS.labels(scope["method"], route, str(status)).observe(seconds)
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(seconds * 1000, 2),
+                    "request_id": rid,
+                },
             )
+            request_id.reset(token)
 
 
 app = create_app()
