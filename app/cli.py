@@ -121,6 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=log_config(settings.log_level),
         access_log=False,  # the service writes its own access line, with the request id
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     return 0
 

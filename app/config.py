@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     )
     page_size_max: int = Field(500, gt=0)
     sqlite_busy_timeout_s: float = Field(30.0, gt=0)
+    db_timeout_s: float = Field(
+        15.0, gt=0, description="PostgreSQL: longest statement, and wait for a connection."
+    )
+    db_connect_timeout_s: float = Field(5.0, ge=1, description="PostgreSQL: connecting.")
+    db_lock_timeout_s: float = Field(10.0, gt=0, description="PostgreSQL: waiting for a lock.")
+    shutdown_grace_s: float = Field(
+        20.0, gt=0, description="On SIGTERM, how long requests in flight may finish."
+    )
     log_level: str = Field(
         "info", pattern="(?i)^(debug|info|warning|error)$", description="Log level (JSON lines)."
     )

@@ -50,7 +50,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    sqlite_busy_timeout_s: float = 30.0,
+    timeout_s: float | None = None,
+    connect_timeout_s: float = 10.0,
+    lock_timeout_s: float | None = None,
+) -> Engine:
+    """An engine for ``url``. ``timeout_s`` (the service's): on PostgreSQL, the server
+    cancels a statement after it, and a client-side deadline ends any database call
+    still waiting shortly after (a frozen server); also the wait for a pooled
+    connection. None (bulk ingest, reindex, check): no limit on statements."""
     from sqlalchemy import create_engine
 
     url = normalise_url(url)
@@ -62,9 +73,29 @@ def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    options = []
+    if timeout_s is not None:
+        options.append(f"-c statement_timeout={int(timeout_s * 1000)}")
+    if lock_timeout_s is not None:
+        options.append(f"-c lock_timeout={int(lock_timeout_s * 1000)}")
+    connect_args: dict = {"connect_timeout": max(1, round(connect_timeout_s))}
+    if options:
+        connect_args["options"] = " ".join(options)
+    engine = create_engine(
+        url,
+        pool_pre_ping=timeout_s is None,  # a ping has no deadline; the service relies
+        pool_size=10,  # on losing a dead connection at its first use instead
+        max_overflow=10,
+        pool_timeout=timeout_s if timeout_s is not None else 30,
+        hide_parameters=True,
+        connect_args=connect_args,
     )
+    if timeout_s is not None:
+        from app.store import deadline
+
+        # a little after the server's own timeout, which ends a slow statement cleanly
+        deadline.install(engine, timeout_s + 1.0)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

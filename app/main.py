@@ -29,7 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if active.should_auto_migrate():
             migrate.upgrade(active.database_url)
         engine = make_engine(
-            active.database_url, sqlite_busy_timeout_s=active.sqlite_busy_timeout_s
+            active.database_url,
+            sqlite_busy_timeout_s=active.sqlite_busy_timeout_s,
+            timeout_s=active.db_timeout_s,
+            connect_timeout_s=active.db_connect_timeout_s,
+            lock_timeout_s=active.db_lock_timeout_s,
         )
         app.state.settings = active
         app.state.engine = engine

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import get_session
 from app.api.errors import error_responses
 from app.errors import NotReady
 from app.services import layout
@@ -24,18 +23,32 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
+# A readiness probe must answer in time even when the database does not.
+READY_WITHIN_S = 1.5
+
+
 @router.get("/readyz", responses=error_responses(503))
-def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) -> dict:
+async def readyz(request: Request) -> dict:
     try:
-        repo.ping(session)
-        current = migrate.current_revision(request.app.state.engine)
-    except SQLAlchemyError as exc:
-        raise NotReady(f"database unreachable: {type(exc).__name__}") from exc
-    head = migrate.head_revision(request.app.state.settings.database_url)
-    if current != head:
-        raise NotReady(f"schema at {current}, code expects {head}: run 'story-clusters migrate'")
-    layout.check(session, request.app.state.settings.clustering())
-    return {"status": "ready", "revision": current}
+        return await asyncio.wait_for(run_in_threadpool(_ready, request), READY_WITHIN_S)
+    except TimeoutError:
+        raise NotReady(f"database did not answer within {READY_WITHIN_S:g} s") from None
+
+
+def _ready(request: Request) -> dict:
+    with request.app.state.sessionmaker() as session:
+        try:
+            repo.ping(session)
+            current = migrate.current_revision(request.app.state.engine)
+        except SQLAlchemyError as exc:
+            raise NotReady(f"database unreachable: {type(exc).__name__}") from exc
+        head = migrate.head_revision(request.app.state.settings.database_url)
+        if current != head:
+            raise NotReady(
+                f"schema at {current}, code expects {head}: run 'story-clusters migrate'"
+            )
+        layout.check(session, request.app.state.settings.clustering())
+        return {"status": "ready", "revision": current}
 
 
 @router.get(

@@ -1,0 +1,93 @@
+"""A frozen or cut PostgreSQL, through a proxy the test controls: reads, writes and
+readiness answer 503 JSON in bounded time, liveness never waits, nothing is left half
+written, and the service recovers without a restart."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.main import create_app
+from app.services.check import check_database
+from tests.tcp_proxy import TcpProxy
+from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION, GERMAN_FLOOD
+
+TIMEOUT_S = 1.5
+# A call on an open connection ends by the client's deadline (the statement timeout + 1 s);
+# a new connection by the connect timeout, which psycopg takes as at least 2 s per
+# attempt, and sslmode "prefer" makes two attempts.
+ANSWER_WITHIN_S = 5.0
+
+
+@pytest.fixture
+def proxied(db_url):
+    url = make_url(db_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a PostgreSQL server to put a proxy in front of: the PostgreSQL run")
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    settings = Settings(
+        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
+        auto_migrate=False,
+        db_timeout_s=TIMEOUT_S,
+        db_connect_timeout_s=1,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client, proxy
+    proxy.close()
+
+
+def timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def assert_unavailable(response, seconds: float, within: float = ANSWER_WITHIN_S) -> None:
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] in {"Unavailable", "NotReady"}
+    assert seconds < within, seconds
+
+
+def test_a_frozen_database_gets_503_in_bounded_time_and_recovers(proxied, sessions, settings):
+    client, proxy = proxied
+    assert client.post("/articles", json={"id": "a", "text": ENGLISH_BRIDGE}).status_code == 201
+    proxy.freeze()
+    read, read_s = timed(lambda: client.get("/clusters"))
+    write, write_s = timed(
+        lambda: client.post("/articles", json={"id": "b", "text": ENGLISH_ELECTION})
+    )
+    ready, ready_s = timed(lambda: client.get("/readyz"))
+    alive, alive_s = timed(lambda: client.get("/healthz"))
+    assert_unavailable(read, read_s)
+    assert read.headers["retry-after"]
+    assert_unavailable(write, write_s)
+    assert_unavailable(ready, ready_s, within=2.0)
+    assert alive.status_code == 200 and alive_s < 0.5
+    proxy.restore()
+    assert client.get("/clusters").status_code == 200  # no restart
+    assert client.post("/articles", json={"id": "c", "text": GERMAN_FLOOD}).status_code == 201
+    assert client.get("/articles/b").status_code in {200, 404}
+    with sessions() as session:
+        assert check_database(session, settings.clustering()) == []  # nothing half-written
+
+
+def test_a_cut_database_gets_503_at_once_and_recovers(proxied, sessions, settings):
+    client, proxy = proxied
+    assert client.post("/articles", json={"id": "a", "text": ENGLISH_BRIDGE}).status_code == 201
+    proxy.cut()
+    read, read_s = timed(lambda: client.get("/clusters"))
+    write, write_s = timed(
+        lambda: client.post("/articles", json={"id": "b", "text": ENGLISH_ELECTION})
+    )
+    assert_unavailable(read, read_s, within=1.5)
+    assert_unavailable(write, write_s, within=1.5)
+    proxy.restore()
+    responses = [client.get("/clusters").status_code for _ in range(2)]
+    assert responses[-1] == 200  # at most the first request after finds a dead connection
+    assert client.post("/articles", json={"id": "b", "text": ENGLISH_ELECTION}).status_code == 201
+    with sessions() as session:
+        assert check_database(session, settings.clustering()) == []
