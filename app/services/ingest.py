@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
@@ -186,7 +187,7 @@ def _write(session, cache, analysis, config, stored: dict[str, str]) -> IngestRe
         return _index(session, cache, analysis, config)
     if stored_hash != prepared.content_hash:
         raise Conflict(f"article {prepared.article_id!r} exists with other content")
-    return describe(session, repo.article_by_id(session, prepared.article_id), created=False)
+    return describe(session, repo.article_listing(session, prepared.article_id), created=False)
 
 
 def replace(
@@ -218,7 +219,7 @@ def reindex(session: Session, config: ClusteringConfig) -> int:
         return layout.rebuild(session, config, utcnow())
 
 
-def describe(session: Session, article: Article, created: bool) -> IngestResult:
+def describe(session: Session, article: Article | Row, created: bool) -> IngestResult:
     return _result(
         session,
         article.id,

@@ -15,13 +15,12 @@ from app.services.analysis import ArticleIn, analyse, prepare
 from app.services.index_cache import IndexCache
 from app.services.ingest import IngestResult, decide, describe
 from app.store import repo
-from app.store.models import Article
 
 
 @dataclass
 class ArticleView:
     result: IngestResult
-    article: Article
+    article: Row  # repo's article listing columns
     copies: list[str]
 
 
@@ -38,10 +37,10 @@ class ClusterView:
 
 def get_article(session: Session, article_id: str) -> ArticleView:
     with session.begin():
-        article = repo.article_by_id(session, article_id)
+        article = repo.article_listing(session, article_id)
         if article is None:
             raise NotFound(f"no article {article_id!r}")
-        copies = [c.id for c in repo.copies_of(session, article.pk)]
+        copies = repo.copy_ids(session, article.pk)
         return ArticleView(describe(session, article, created=False), article, copies)
 
 

@@ -295,6 +295,33 @@ def delete_article_row(session: Session, article: Article) -> None:
     session.flush()
 
 
+# What an article's own page answers (GET /articles/{id}, a repeated POST): not its
+# text, term weights or signatures.
+_ARTICLE_LISTING = (
+    Article.pk,
+    Article.id,
+    Article.title,
+    Article.url,
+    Article.source,
+    Article.lang,
+    Article.published_at,
+    Article.ingested_at,
+    Article.cluster_id,
+    Article.duplicate_of_pk,
+    Article.near_duplicates,
+    Article.boilerplate_lines,
+)
+
+
+def article_listing(session: Session, article_id: str) -> Row | None:
+    return session.execute(select(*_ARTICLE_LISTING).where(Article.id == article_id)).first()
+
+
+def copy_ids(session: Session, root_pk: int) -> list[str]:
+    statement = select(Article.id).where(Article.duplicate_of_pk == root_pk).order_by(Article.pk)
+    return list(session.execute(statement).scalars())
+
+
 def copies_of(session: Session, root_pk: int) -> list[Article]:
     statement = select(Article).where(Article.duplicate_of_pk == root_pk).order_by(Article.pk)
     return list(session.execute(statement).scalars())

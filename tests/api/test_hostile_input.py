@@ -176,7 +176,7 @@ def test_an_article_adds_at_most_the_capped_number_of_terms(client, row_counts):
     assert row_counts()["term_stats"] == MAX_STORY_TERMS
 
 
-def test_cluster_pages_read_only_the_columns_they_answer(client):
+def test_pages_read_only_the_columns_they_answer(client):
     from sqlalchemy import event
 
     client.post("/articles", json={"id": "r1", "text": ENGLISH_BRIDGE})
@@ -191,6 +191,10 @@ def test_cluster_pages_read_only_the_columns_they_answer(client):
     try:
         assert client.get(f"/clusters/{cluster_id}").status_code == 200
         assert client.get("/clusters").status_code == 200
+        assert client.get("/articles/r1").status_code == 200
+        assert (
+            client.post("/articles", json={"id": "r1", "text": ENGLISH_BRIDGE}).status_code == 200
+        )
     finally:
         event.remove(engine, "before_cursor_execute", note)
     read = " ".join(statements)
