@@ -256,6 +256,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from app import tuning
+
+    try:
+        result = tuning.run(Path(args.data), args.param, tuning.grid(args.values), args.workers)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(json.dumps(result) if args.json else tuning.format_table(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="story-clusters", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -292,6 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
         "reindex", help="rebuild the LSH band keys after changing LSH thresholds"
     )
     reindex.set_defaults(func=cmd_reindex)
+
+    tune = commands.add_parser(
+        "tune", help="choose a parameter on some labelled sets, score it on the others"
+    )
+    tune.add_argument("data", help="folder with ecbplus/, gvc-devtest/, newswcl50/")
+    tune.add_argument("--param", default="join_threshold")
+    tune.add_argument("--values", default="0.10:0.40:0.02", help="start:stop:step or a,b,c")
+    tune.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2)))
+    tune.add_argument("--json", action="store_true")
+    tune.set_defaults(func=cmd_tune)
 
     check = commands.add_parser(
         "check", help="verify postings, cluster sizes and statistics; exit 1 if broken"

@@ -1,0 +1,169 @@
+"""Parameter choice that never looks at the set it is scored on.
+
+Two protocols over the labelled sets (ECB+, GVC, NewsWCL50), for one parameter and a
+grid of its values:
+
+- **ECB+ train+dev**: choose the value on ECB+'s train and dev topics, score it on
+  ECB+ test, GVC and NewsWCL50;
+- **leave one dataset out**: for each set, choose the value on the other two (ECB+ as
+  train+dev when it is a tuning set), score it on the one left out (ECB+ as test).
+
+A value is chosen by the mean, over the tuning sets, of (BCubed F1 + pairwise F1) / 2
+(each set counts once, whatever its size); ties go to the value nearest the shipped
+default. Every score comes from `story-clusters eval`'s own code on a fresh database.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from app.clustering.config import ClusteringConfig
+from app.config import Settings
+from app.evaluation import evaluate, load_records
+
+# name -> (file under the data folder, record filter)
+SUBSETS: dict[str, tuple[str, dict[str, set[str]]]] = {
+    "ecb_traindev": ("ecbplus/ecbplus.jsonl", {"split_barhom2019": {"train", "dev"}}),
+    "ecb_test": ("ecbplus/ecbplus.jsonl", {"split_barhom2019": {"test"}}),
+    "gvc": ("gvc-devtest/gvc_devtest.jsonl", {}),
+    "newswcl50": ("newswcl50/newswcl50.jsonl", {}),
+}
+# each dataset as tuned on, and as scored
+DATASETS = {
+    "ECB+": ("ecb_traindev", "ecb_test"),
+    "GVC": ("gvc", "gvc"),
+    "NewsWCL50": ("newswcl50", "newswcl50"),
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    bcubed: float
+    pairwise: float
+
+    @property
+    def objective(self) -> float:
+        return (self.bcubed + self.pairwise) / 2
+
+
+@dataclass(frozen=True)
+class Row:
+    protocol: str
+    tuned_on: tuple[str, ...]
+    chosen: float
+    scored_on: str
+    score: Score
+    shipped: Score  # the shipped default on the same scored set
+
+
+def score_one(job: tuple[str, str, float, str]) -> tuple[str, float, Score]:
+    """One eval run: a subset at one parameter value, on a fresh SQLite file."""
+    data_dir, subset, value, param = job
+    file, filters = SUBSETS[subset]
+    records = load_records(Path(data_dir) / file, filters)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite:///{tmp}/tune.db", **{param: value})
+        report = evaluate(records, settings)
+    if report.errors:
+        raise RuntimeError(f"{subset} at {param}={value}: {len(report.errors)} articles failed")
+    return subset, value, Score(report.bcubed.f1, report.pairwise.f1)
+
+
+def score_grid(
+    data_dir: Path, param: str, values: Sequence[float], workers: int
+) -> dict[tuple[str, float], Score]:
+    jobs = [(str(data_dir), subset, value, param) for subset in SUBSETS for value in values]
+    with ProcessPoolExecutor(workers) as pool:
+        return {(s, v): score for s, v, score in pool.map(score_one, jobs)}
+
+
+def choose(
+    scores: dict[tuple[str, float], Score],
+    tuning: Sequence[str],
+    values: Sequence[float],
+    default: float,
+) -> float:
+    def merit(value: float) -> tuple[float, float]:
+        mean = sum(scores[(subset, value)].objective for subset in tuning) / len(tuning)
+        return round(mean, 6), -abs(value - default)
+
+    return max(values, key=merit)
+
+
+def protocols(
+    scores: dict[tuple[str, float], Score], values: Sequence[float], default: float
+) -> list[Row]:
+    rows = []
+    chosen = choose(scores, ["ecb_traindev"], values, default)
+    for name, (_, scored) in DATASETS.items():
+        rows.append(_row("ECB+ train+dev", ("ECB+",), chosen, name, scored, scores, default))
+    for held_out, (_, scored) in DATASETS.items():
+        others = tuple(name for name in DATASETS if name != held_out)
+        tuning = [DATASETS[name][0] for name in others]
+        value = choose(scores, tuning, values, default)
+        rows.append(_row("leave one out", others, value, held_out, scored, scores, default))
+    return rows
+
+
+def _row(protocol, tuned_on, chosen, name, scored, scores, default) -> Row:
+    return Row(
+        protocol, tuned_on, chosen, name, scores[(scored, chosen)], scores[(scored, default)]
+    )
+
+
+def grid(spec: str) -> list[float]:
+    """ "0.10:0.40:0.02" -> 0.10, 0.12, ..., 0.40 (or a comma list)."""
+    if ":" not in spec:
+        return [float(v) for v in spec.split(",")]
+    start, stop, step = (float(part) for part in spec.split(":"))
+    count = round((stop - start) / step) + 1
+    return [round(start + i * step, 6) for i in range(count)]
+
+
+def run(data_dir: Path, param: str, values: list[float], workers: int) -> dict:
+    if param not in {f.name for f in fields(ClusteringConfig)}:
+        raise ValueError(f"{param!r} is not an algorithm parameter")
+    default = getattr(ClusteringConfig(), param)
+    if default not in values:
+        values = sorted([*values, default])
+    scores = score_grid(data_dir, param, values, workers)
+    return {
+        "param": param,
+        "default": default,
+        "values": values,
+        "rows": [_row_dict(row) for row in protocols(scores, values, default)],
+        "grid": {f"{s}@{v}": score.__dict__ for (s, v), score in sorted(scores.items())},
+    }
+
+
+def _row_dict(row: Row) -> dict:
+    return {
+        "protocol": row.protocol,
+        "tuned_on": list(row.tuned_on),
+        "chosen": row.chosen,
+        "scored_on": row.scored_on,
+        "bcubed_f1": round(row.score.bcubed, 4),
+        "pairwise_f1": round(row.score.pairwise, 4),
+        "shipped_bcubed_f1": round(row.shipped.bcubed, 4),
+        "shipped_pairwise_f1": round(row.shipped.pairwise, 4),
+    }
+
+
+def format_table(result: dict) -> str:
+    param = result["param"]
+    lines = [
+        f"| protocol | tuned on | {param} | scored on | BCubed F1 | pairwise F1 "
+        f"| shipped ({result['default']}) BCubed / pairwise |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in result["rows"]:
+        lines.append(
+            f"| {row['protocol']} | {' + '.join(row['tuned_on'])} | {row['chosen']} "
+            f"| {row['scored_on']} | {row['bcubed_f1']:.4f} | {row['pairwise_f1']:.4f} "
+            f"| {row['shipped_bcubed_f1']:.4f} / {row['shipped_pairwise_f1']:.4f} |"
+        )
+    return "\n".join(lines)
