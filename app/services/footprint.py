@@ -17,7 +17,7 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, truncate
 from app.lsh.signatures import SCHEME, to_bytes
 from app.services.analysis import Analysis, ArticleIn, source_key
-from app.services.index_cache import ArticleRef, ClusterState, IndexCache
+from app.services.index_cache import ClusterState, IndexCache
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX, Article
 from app.text.boilerplate import line_fingerprint
@@ -72,9 +72,7 @@ def add(
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
-    cache.refs[pk] = ArticleRef(
-        cluster.id, decided.duplicate_of_pk, given.published_at, prepared.lang
-    )
+    cache.refs.put(pk, cluster.id, decided.duplicate_of_pk, given.published_at)
     cache.terms[pk] = terms
     return pk, cluster
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -57,7 +57,74 @@ class ArticleRef:
     cluster_id: int
     duplicate_of_pk: int | None
     published_at: datetime | None
-    lang: str
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def seconds(moment: datetime) -> float:
+    """A naive UTC datetime as seconds since 1970."""
+    return (moment - _EPOCH).total_seconds()
+
+
+class RefTable:
+    """The ArticleRefs of candidate articles as arrays indexed by pk: a plan reads the
+    refs of a thousand candidates per article, which as objects cost more than the
+    decision itself."""
+
+    def __init__(self) -> None:
+        self.known = np.zeros(1024, dtype=bool)
+        self.cluster = np.zeros(1024, dtype=np.int64)
+        self.duplicate_of = np.zeros(1024, dtype=np.int64)  # 0: none (pks start at 1)
+        self.published = np.zeros(1024)  # seconds since 1970, NaN: undated
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def put(self, pk: int, cluster_id: int, duplicate_of: int | None, published) -> None:
+        self._fit(pk)
+        self.count += not self.known[pk]
+        self.known[pk] = True
+        self.cluster[pk] = cluster_id
+        self.duplicate_of[pk] = duplicate_of or 0
+        self.published[pk] = np.nan if published is None else seconds(published)
+
+    def get(self, pk: int) -> ArticleRef | None:
+        if pk >= len(self.known) or not self.known[pk]:
+            return None
+        published = self.published[pk]
+        return ArticleRef(
+            int(self.cluster[pk]),
+            int(self.duplicate_of[pk]) or None,
+            None if np.isnan(published) else _EPOCH + timedelta(seconds=float(published)),
+        )
+
+    def known_among(self, pks: np.ndarray) -> np.ndarray:
+        """A mask of the pks whose refs are here."""
+        inside = pks < len(self.known)
+        mask = np.zeros(len(pks), dtype=bool)
+        mask[inside] = self.known[pks[inside]]
+        return mask
+
+    def move(self, pks: Iterable[int], cluster_id: int) -> None:
+        for pk in pks:
+            if pk < len(self.known) and self.known[pk]:
+                self.cluster[pk] = cluster_id
+
+    def clear(self) -> None:
+        self.known[:] = False
+        self.count = 0
+
+    def _fit(self, pk: int) -> None:
+        if pk < len(self.known):
+            return
+        size = max(pk + 1, 2 * len(self.known))
+        grow = size - len(self.known)
+        self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
+        self.cluster = np.concatenate([self.cluster, np.zeros(grow, dtype=np.int64)])
+        self.duplicate_of = np.concatenate([self.duplicate_of, np.zeros(grow, dtype=np.int64)])
+        self.published = np.concatenate([self.published, np.zeros(grow)])
 
 
 class TermTable:
@@ -165,7 +232,7 @@ class IndexCache:
         self.generation: int | None = None
         self.tables: dict[str, TermTable] = {}
         self.clusters: dict[int, ClusterState] = {}
-        self.refs: dict[int, ArticleRef] = {}
+        self.refs = RefTable()
         self.terms: dict[int, dict[str, float]] = {}  # article pk -> story terms
         self.arrays: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # (pk, lang)
         self.layout_checked = False
@@ -189,10 +256,7 @@ class IndexCache:
 
     def moved(self, pks: Iterable[int], cluster_id: int) -> None:
         """Articles we moved to another cluster (a merge, a split)."""
-        for pk in pks:
-            ref = self.refs.get(pk)
-            if ref is not None:
-                ref.cluster_id = cluster_id
+        self.refs.move(pks, cluster_id)
 
     def begin(self, generation: int) -> None:
         """Called under the ingest lock with the generation this transaction wrote."""

@@ -23,7 +23,7 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import idf, idf_array
 from app.lsh.signatures import from_bytes
 from app.services.analysis import Analysis
-from app.services.index_cache import ArticleRef, ClusterState, IndexCache
+from app.services.index_cache import ClusterState, IndexCache, RefTable, seconds
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from app.text.prior import prior_doc_share
@@ -72,13 +72,12 @@ def through_cache(store: dict, keys: Collection, load: Callable[[list], dict]) -
     return found
 
 
-def article_refs(
-    session: Session, cache: IndexCache, pks: Collection[int]
-) -> dict[int, ArticleRef]:
-    def load(missing: list[int]) -> dict[int, ArticleRef]:
-        return {pk: ArticleRef(*row) for pk, row in repo.article_refs(session, missing).items()}
-
-    return through_cache(cache.refs, pks, load)
+def load_refs(session: Session, refs: RefTable, pks: np.ndarray) -> None:
+    """Read the refs the table lacks among ``pks`` (one statement)."""
+    missing = pks[~refs.known_among(pks)]
+    if missing.size:
+        for pk, row in repo.article_refs(session, missing.tolist()).items():
+            refs.put(pk, *row)
 
 
 def cluster_states(
@@ -132,11 +131,35 @@ def idf_weighted(
 # -- the plan --------------------------------------------------------------------------
 
 
-def _within_window(analysis: Analysis, published, config: ClusteringConfig) -> bool:
+def cluster_hits(
+    analysis: Analysis, story_hits: Counter, refs: RefTable, config: ClusteringConfig
+) -> Counter:
+    """Per candidate cluster, the keys shared with its best-matching member (summing
+    would favour big clusters), in the order each cluster's first candidate came:
+    ties are broken by that order downstream. Candidates dated outside the time
+    window, if one is set, do not count."""
+    if not story_hits:
+        return Counter()
+    pks = np.fromiter(story_hits.keys(), dtype=np.int64, count=len(story_hits))
+    hits = np.fromiter(story_hits.values(), dtype=np.int64, count=len(story_hits))
+    keep = refs.known_among(pks)
     mine = analysis.prepared.article.published_at
-    if config.time_window_days <= 0 or mine is None or published is None:
-        return True
-    return abs((mine - published).total_seconds()) <= config.time_window_days * 86400
+    if config.time_window_days > 0 and mine is not None:
+        published = np.full(len(pks), np.nan)
+        published[keep] = refs.published[pks[keep]]
+        apart = np.abs(published - seconds(mine))
+        keep &= np.isnan(published) | (apart <= config.time_window_days * 86400)
+    pks, hits = pks[keep], hits[keep]
+    if not pks.size:
+        return Counter()
+    clusters = refs.cluster[pks]
+    order = np.argsort(clusters, kind="stable")  # a cluster's candidates, in arrival order
+    grouped = clusters[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    best = np.maximum.reduceat(hits[order], starts)
+    by_arrival = np.argsort(order[starts], kind="stable")
+    ids, values = grouped[starts][by_arrival].tolist(), best[by_arrival].tolist()
+    return Counter(dict(zip(ids, values, strict=True)))
 
 
 def plan(
@@ -151,27 +174,22 @@ def plan(
     dup_hits, story_hits = hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
     for hits in (dup_hits, story_hits):
         hits.pop(exclude_pk, None)
-    refs = article_refs(session, cache, set(dup_hits) | set(story_hits))
+    refs = cache.refs
+    candidates = [*dup_hits, *story_hits]
+    load_refs(session, refs, np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
 
     copies = _verify_copies(session, analysis, dup_hits, refs, config)
-    # A cluster ranks by its best-matching member: summing would favour big clusters.
-    windowed = config.time_window_days > 0 and analysis.prepared.article.published_at
-    cluster_hits: Counter[int] = Counter()
-    best = cluster_hits.get
-    for pk, hits in story_hits.items():
-        ref = refs.get(pk)
-        if ref is None or (windowed and not _within_window(analysis, ref.published_at, config)):
-            continue
-        if hits > best(ref.cluster_id, 0):
-            cluster_hits[ref.cluster_id] = hits
-    decision = _decide(session, cache, analysis, cluster_hits, config)
+    hits_by_cluster = cluster_hits(analysis, story_hits, refs, config)
+    decision = _decide(session, cache, analysis, hits_by_cluster, config)
 
     if copies:
         best = copies[0]
+        best_ref = refs.get(best.pk)
+        assert best_ref is not None  # a verified copy's ref was loaded
         return Plan(
             near_duplicates=copies,
             duplicate_of_pk=best.root_pk,
-            cluster_id=refs[best.pk].cluster_id,
+            cluster_id=best_ref.cluster_id,
             merge=[],
             scores=decision.scores,
             story_candidates=set(story_hits),
@@ -190,11 +208,11 @@ def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplic
     if not dup_hits:
         return []
     signatures = repo.dup_signatures(session, dup_hits)
-    candidates = [
-        DupCandidate(pk, from_bytes(sig), refs[pk].duplicate_of_pk or pk)
-        for pk, sig in signatures.items()
-        if pk in refs
-    ]
+    candidates = []
+    for pk, sig in signatures.items():
+        ref = refs.get(pk)
+        if ref is not None:
+            candidates.append(DupCandidate(pk, from_bytes(sig), ref.duplicate_of_pk or pk))
     return near_duplicates(analysis.dup_signature, candidates, config.dup_threshold)
 
 

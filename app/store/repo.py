@@ -280,9 +280,9 @@ def content_hashes(session: Session, article_ids: Iterable[str]) -> dict[str, st
 
 def article_refs(
     session: Session, pks: Iterable[int]
-) -> dict[int, tuple[int, int | None, datetime | None, str]]:
-    """pk -> (cluster_id, duplicate_of_pk, published_at, lang)."""
-    columns = (Article.cluster_id, Article.duplicate_of_pk, Article.published_at, Article.lang)
+) -> dict[int, tuple[int, int | None, datetime | None]]:
+    """pk -> (cluster_id, duplicate_of_pk, published_at)."""
+    columns = (Article.cluster_id, Article.duplicate_of_pk, Article.published_at)
     return _rows_by_key(session, Article.pk, columns, pks)
 
 
