@@ -11,21 +11,35 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from app.config import Settings, get_settings
 from app.errors import AppError
 from app.services.analysis import ArticleIn
 
 
 def _settings(overrides: list[str] | None = None) -> Settings:
-    if not overrides:
-        return get_settings()
+    """The settings (environment, then ``--set KEY=VALUE`` overrides); an unknown or
+    out-of-range setting stops the command with a message naming it (exit 2)."""
     values = {}
-    for item in overrides:
+    for item in overrides or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise SystemExit(f"--set takes KEY=VALUE, got {item!r}")
         values[key.strip()] = value.strip()
-    return Settings(**values)
+    try:
+        return Settings(**values) if values else get_settings()
+    except ValidationError as exc:
+        print(f"invalid settings: {settings_problems(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """'name: why' per refused setting (the values are not shown: they may be secrets)."""
+    return "; ".join(
+        f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+        for error in exc.errors()
+    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -34,7 +48,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from app.db import normalise_url
     from app.store import migrate
 
-    url = get_settings().database_url
+    url = _settings().database_url
     if args.downgrade:
         migrate.downgrade(url, args.downgrade)
     else:
@@ -45,7 +59,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(_args: argparse.Namespace) -> int:
-    for line in load_seeds(get_settings()):
+    for line in load_seeds(_settings()):
         print(line)
     return 0
 
@@ -103,7 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.logs import log_config
     from app.store import migrate
 
-    settings = get_settings()
+    settings = _settings()
     warning = open_access_warning(settings, args.host)
     if warning:
         print(warning, file=sys.stderr)
@@ -155,7 +169,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from app.services.bulk import bulk_ingest, count_lines
     from app.store import migrate
 
-    settings = get_settings()
+    settings = _settings()
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
     path = Path(args.file)
@@ -193,7 +207,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from app.services import ingest
     from app.store import migrate
 
-    settings = get_settings()
+    settings = _settings()
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import os
 from functools import lru_cache
 
 from pydantic import AliasChoices, Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.clustering.config import ClusteringConfig
+from app.clustering.config import AlgorithmParams, ClusteringConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///./story_clusters.db"
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, AlgorithmParams):
+    """The service's settings and the algorithm's parameters (AlgorithmParams: each as
+    STORY_<NAME>, with its range). Unknown names are refused: given as arguments, by
+    pydantic; in the environment, by ``_no_unknown_environment`` (a misspelt
+    STORY_JOIN_TRESHOLD would otherwise be ignored and the default used)."""
+
     # hide_input_in_errors: a refused setting may hold a secret (an API key, a password)
     model_config = SettingsConfigDict(
-        env_prefix="STORY_", extra="ignore", hide_input_in_errors=True
+        env_prefix="STORY_", extra="forbid", hide_input_in_errors=True
     )
 
     database_url: str = Field(
@@ -55,33 +60,18 @@ class Settings(BaseSettings):
         600, ge=0, description="Requests a minute per API key (0: no limit)."
     )
     _key_entries: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
+    _clustering: ClusteringConfig | None = PrivateAttr(None)
 
-    # Algorithm parameters; defaults live in ClusteringConfig (the tuned, shipped setup).
-    dup_num_perm: int = ClusteringConfig.dup_num_perm
-    dup_shingle_size: int = ClusteringConfig.dup_shingle_size
-    dup_threshold: float = ClusteringConfig.dup_threshold
-    dup_lsh_threshold: float = ClusteringConfig.dup_lsh_threshold
-    story_num_perm: int = ClusteringConfig.story_num_perm
-    story_lsh_threshold: float = ClusteringConfig.story_lsh_threshold
-    minhash_seed: int = ClusteringConfig.minhash_seed
-    bucket_cap: int = ClusteringConfig.bucket_cap
-    candidate_clusters: int = ClusteringConfig.candidate_clusters
-    join_threshold: float = ClusteringConfig.join_threshold
-    merge_threshold: float = ClusteringConfig.merge_threshold
-    title_weight: float = ClusteringConfig.title_weight
-    capital_weight: float = ClusteringConfig.capital_weight
-    number_weight: float = ClusteringConfig.number_weight
-    lead_tokens: int = ClusteringConfig.lead_tokens
-    lead_weight: float = ClusteringConfig.lead_weight
-    prior_docs: float = ClusteringConfig.prior_docs
-    time_window_days: float = ClusteringConfig.time_window_days
-    time_near_days: float = ClusteringConfig.time_near_days
-    time_bonus: float = ClusteringConfig.time_bonus
-    centroid_terms: int = ClusteringConfig.centroid_terms
-    boilerplate_repeats: int = ClusteringConfig.boilerplate_repeats
-    split_ratio: float = ClusteringConfig.split_ratio
-    split_min_group: int = ClusteringConfig.split_min_group
-    split_max_members: int = ClusteringConfig.split_max_members
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_environment(cls, values):
+        known = {f"STORY_{name.upper()}" for name in cls.model_fields}
+        unknown = sorted(
+            k for k in os.environ if k.upper().startswith("STORY_") and k.upper() not in known
+        )
+        if unknown:
+            raise ValueError(f"unknown setting(s) in the environment: {', '.join(unknown)}")
+        return values
 
     @model_validator(mode="after")
     def _parse_api_keys(self) -> Settings:
@@ -104,8 +94,16 @@ class Settings(BaseSettings):
         """Key name ("write#2") -> (scope, key)."""
         return self._key_entries
 
+    def model_copy(self, *, update=None, deep: bool = False) -> Settings:
+        """A copy validated like any settings (pydantic's copy skips validation and
+        would keep the original's derived configuration)."""
+        return type(self).model_validate(self.model_dump() | dict(update or {}))
+
     def clustering(self) -> ClusteringConfig:
-        return ClusteringConfig(**{f.name: getattr(self, f.name) for f in fields(ClusteringConfig)})
+        """The algorithm's parameters, validated with the settings and built once."""
+        if self._clustering is None:
+            self._clustering = ClusteringConfig(**self.model_dump(include=ClusteringConfig.names()))
+        return self._clustering
 
     def should_auto_migrate(self) -> bool:
         if self.auto_migrate is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.clustering.config import ClusteringConfig
@@ -125,7 +125,7 @@ def grid(spec: str) -> list[float]:
 
 
 def run(data_dir: Path, param: str, values: list[float], workers: int) -> dict:
-    if param not in {f.name for f in fields(ClusteringConfig)}:
+    if param not in ClusteringConfig.names():
         raise ValueError(f"{param!r} is not an algorithm parameter")
     default = getattr(ClusteringConfig(), param)
     if default not in values:

@@ -30,7 +30,7 @@ from app.db import make_engine, make_sessionmaker
 from app.lsh.bands import posting_keys
 from app.lsh.params import optimal_bands
 from app.lsh.signatures import minhash
-from app.services.analysis import ArticleIn, story_weights
+from app.services.analysis import ArticleIn
 from app.store import migrate, repo
 from app.store.models import STORY_INDEX
 from app.text.features import story_terms
@@ -56,7 +56,7 @@ def synthetic_articles(n: int, seed: int = 11) -> list[ArticleIn]:
 
 
 def story_signatures(articles: list[ArticleIn], config: ClusteringConfig):
-    weights = story_weights(config)  # the service's own term weighting
+    weights = config.story_weights()  # the service's own term weighting
     return [
         minhash(
             (t.encode() for t in story_terms(None, a.text, "en", weights)),

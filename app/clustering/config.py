@@ -1,37 +1,84 @@
-"""Parameters of the pure algorithm, independent of how they are configured."""
+"""The algorithm's parameters: shipped values, valid ranges, and every value derived
+from them (band parameters, term weights), in one validated, immutable model."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.lsh.params import optimal_bands
+from app.text.features import StoryWeights
 
 
-@dataclass(frozen=True)
-class ClusteringConfig:
-    dup_num_perm: int = 128
-    dup_shingle_size: int = 3
-    dup_threshold: float = 0.5
-    dup_lsh_threshold: float = 0.4
-    story_num_perm: int = 256
-    story_lsh_threshold: float = 0.05
-    minhash_seed: int = 1
-    bucket_cap: int = 40
-    candidate_clusters: int = 25
-    join_threshold: float = 0.22
-    merge_threshold: float = 0.55
-    title_weight: float = 2.0
-    capital_weight: float = 3.0
-    number_weight: float = 4.0
-    lead_tokens: int = 100
-    lead_weight: float = 4.0
-    prior_docs: float = 60.0
-    time_window_days: float = 0.0
-    time_near_days: float = 3.0
-    time_bonus: float = 0.3
-    centroid_terms: int = 300
-    boilerplate_repeats: int = 2
+class AlgorithmParams(BaseModel):
+    """Fields, shipped defaults and ranges; composed into the service's settings (as
+    STORY_<NAME>) and frozen as ClusteringConfig."""
+
+    dup_num_perm: int = Field(128, ge=16, le=2048)
+    dup_shingle_size: int = Field(3, ge=1, le=16)
+    dup_threshold: float = Field(0.5, gt=0, le=1)
+    dup_lsh_threshold: float = Field(0.4, gt=0, lt=1)
+    story_num_perm: int = Field(256, ge=16, le=2048)
+    story_lsh_threshold: float = Field(0.05, gt=0, lt=1)
+    minhash_seed: int = Field(1, ge=0, lt=2**31)
+    bucket_cap: int = Field(40, ge=1, le=100_000)
+    candidate_clusters: int = Field(25, ge=1, le=10_000)
+    join_threshold: float = Field(0.22, ge=0, le=1)
+    merge_threshold: float = Field(0.55, ge=0, le=1)
+    title_weight: float = Field(2.0, ge=0)
+    capital_weight: float = Field(3.0, ge=0)
+    number_weight: float = Field(4.0, ge=0)
+    lead_tokens: int = Field(100, ge=0)
+    lead_weight: float = Field(4.0, ge=0)
+    prior_docs: float = Field(60.0, ge=0)
+    time_window_days: float = Field(0.0, ge=0)
+    time_near_days: float = Field(3.0, ge=0)
+    time_bonus: float = Field(0.3, ge=0)
+    centroid_terms: int = Field(300, ge=1)
+    boilerplate_repeats: int = Field(2, ge=1)
     # Cluster repair after a join: split when the two halves' mean similarity is below
     # split_ratio times the looser half's own (0 turns it off). Clusters above
     # split_max_members are not re-checked, which bounds the cost of a join.
-    split_ratio: float = 0.7
-    split_min_group: int = 3
-    split_max_members: int = 60
+    split_ratio: float = Field(0.7, ge=0, le=1)
+    split_min_group: int = Field(3, ge=1)
+    split_max_members: int = Field(60, ge=2)
+
+    @model_validator(mode="after")
+    def _merge_not_below_join(self):
+        if self.merge_threshold < self.join_threshold:
+            raise ValueError(
+                f"merge_threshold ({self.merge_threshold}) is below join_threshold "
+                f"({self.join_threshold}): a second cluster would merge without being joinable"
+            )
+        return self
+
+
+class ClusteringConfig(AlgorithmParams):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def names(cls) -> set[str]:
+        return set(cls.model_fields)
+
+    def dup_bands(self) -> tuple[int, int]:
+        """(bands, rows) of the copy index."""
+        return _bands(self.dup_lsh_threshold, self.dup_num_perm)
+
+    def story_bands(self) -> tuple[int, int]:
+        """(bands, rows) of the story index."""
+        return _bands(self.story_lsh_threshold, self.story_num_perm)
+
+    def story_weights(self) -> StoryWeights:
+        return StoryWeights(
+            self.title_weight,
+            self.capital_weight,
+            self.number_weight,
+            self.lead_tokens,
+            self.lead_weight,
+        )
+
+
+@lru_cache(maxsize=64)
+def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    return optimal_bands(threshold, num_perm)

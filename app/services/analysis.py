@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -16,10 +15,9 @@ import numpy as np
 from app.clustering.config import ClusteringConfig
 from app.errors import InvalidInput
 from app.lsh.bands import posting_keys
-from app.lsh.params import optimal_bands
 from app.lsh.signatures import signature
 from app.text.boilerplate import boilerplate_lines, line_fingerprint
-from app.text.features import Features, StoryWeights, build_features
+from app.text.features import Features, build_features
 from app.text.html import extract_html
 from app.text.language import detect_language, normalise_lang
 from app.text.normalise import normalise_text, split_lines
@@ -114,17 +112,6 @@ def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
     )
 
 
-@lru_cache(maxsize=32)
-def story_weights(config: ClusteringConfig) -> StoryWeights:
-    return StoryWeights(
-        config.title_weight,
-        config.capital_weight,
-        config.number_weight,
-        config.lead_tokens,
-        config.lead_weight,
-    )
-
-
 def analyse(prepared: Prepared, config: ClusteringConfig) -> Analysis:
     """Features, signatures and band keys of the whole text: pure CPU, no database, so
     it runs before any lock is taken (and in worker processes for bulk ingest).
@@ -156,7 +143,7 @@ def _analysis(
     prepared: Prepared, body: str, line_hashes: list[int], dropped: list[int], config
 ) -> Analysis:
     features = build_features(
-        prepared.title, body, prepared.lang, config.dup_shingle_size, story_weights(config)
+        prepared.title, body, prepared.lang, config.dup_shingle_size, config.story_weights()
     )
     dup_sig = signature(features.dup_shingles, config.dup_num_perm, config.minhash_seed)
     story_sig = signature(
@@ -169,19 +156,9 @@ def _analysis(
         dropped_lines=dropped,
         dup_signature=dup_sig,
         story_signature=story_sig,
-        dup_keys=posting_keys(dup_sig, *dup_bands(config)),
-        story_keys=posting_keys(story_sig, *story_bands(config)),
+        dup_keys=posting_keys(dup_sig, *config.dup_bands()),
+        story_keys=posting_keys(story_sig, *config.story_bands()),
     )
-
-
-@lru_cache(maxsize=32)
-def dup_bands(config: ClusteringConfig) -> tuple[int, int]:
-    return optimal_bands(config.dup_lsh_threshold, config.dup_num_perm)
-
-
-@lru_cache(maxsize=32)
-def story_bands(config: ClusteringConfig) -> tuple[int, int]:
-    return optimal_bands(config.story_lsh_threshold, config.story_num_perm)
 
 
 def warm_up(config: ClusteringConfig) -> None:
@@ -192,7 +169,7 @@ def warm_up(config: ClusteringConfig) -> None:
     text = "Warm-up: the council approved the new bridge on Tuesday."
     lang = detect_language(text)
     prior_doc_share(lang, "bridge")
-    features = build_features(None, text, lang, config.dup_shingle_size, story_weights(config))
+    features = build_features(None, text, lang, config.dup_shingle_size, config.story_weights())
     signature(
         (t.encode() for t in features.story_terms), config.story_num_perm, config.minhash_seed
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.clustering.config import ClusteringConfig
 from app.lsh.bands import posting_keys
 from app.lsh.signatures import from_bytes
-from app.services.analysis import ArticleIn, dup_bands, source_key, story_bands
+from app.services.analysis import ArticleIn, source_key
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX, Article
 from app.text.boilerplate import line_fingerprint
@@ -48,10 +48,10 @@ def _postings_match_signatures(session: Session, config: ClusteringConfig) -> li
         for pk, article_id, dup_signature, story_signature in batch:
             expected = {
                 (DUP_INDEX, key)
-                for key in posting_keys(from_bytes(dup_signature), *dup_bands(config))
+                for key in posting_keys(from_bytes(dup_signature), *config.dup_bands())
             } | {
                 (STORY_INDEX, key)
-                for key in posting_keys(from_bytes(story_signature), *story_bands(config))
+                for key in posting_keys(from_bytes(story_signature), *config.story_bands())
             }
             if stored[pk] != expected:
                 missing, extra = len(expected - stored[pk]), len(stored[pk] - expected)

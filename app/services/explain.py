@@ -12,7 +12,6 @@ from app.clustering.score import cosine, shared_terms, weigh
 from app.errors import NotFound
 from app.lsh.bands import band_keys
 from app.lsh.signatures import estimated_jaccard, exact_jaccard, from_bytes
-from app.services.analysis import dup_bands, story_bands
 from app.services.planning import idf_function
 from app.store import repo
 from app.store.models import Article
@@ -75,9 +74,9 @@ def explain(session: Session, id_a: str, id_b: str, config: ClusteringConfig) ->
                 estimated_jaccard(from_bytes(a.story_signature), from_bytes(b.story_signature)), 4
             ),
             "story_jaccard_exact": round(exact_jaccard(a.story_terms, b.story_terms), 4),
-            "dup_bands_collided": _collisions(a.dup_signature, b.dup_signature, dup_bands(config)),
+            "dup_bands_collided": _collisions(a.dup_signature, b.dup_signature, config.dup_bands()),
             "story_bands_collided": _collisions(
-                a.story_signature, b.story_signature, story_bands(config)
+                a.story_signature, b.story_signature, config.story_bands()
             ),
             "boilerplate_lines_dropped": {
                 "a": len(a.boilerplate_lines),
@@ -101,7 +100,7 @@ def explain(session: Session, id_a: str, id_b: str, config: ClusteringConfig) ->
                 "duplicate": config.dup_threshold,
                 "story_lsh": config.story_lsh_threshold,
                 "dup_lsh": config.dup_lsh_threshold,
-                "story_bands": list(story_bands(config)),
-                "dup_bands": list(dup_bands(config)),
+                "story_bands": list(config.story_bands()),
+                "dup_bands": list(config.dup_bands()),
             },
         )

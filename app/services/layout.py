@@ -13,7 +13,6 @@ from app.clustering.config import ClusteringConfig
 from app.errors import NotReady
 from app.lsh.bands import posting_keys
 from app.lsh.signatures import SCHEME, from_bytes
-from app.services.analysis import dup_bands, story_bands
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 
@@ -24,9 +23,9 @@ def layout_of(config: ClusteringConfig) -> dict:
         "seed": config.minhash_seed,
         "dup_num_perm": config.dup_num_perm,
         "dup_shingle_size": config.dup_shingle_size,
-        "dup_bands": list(dup_bands(config)),
+        "dup_bands": list(config.dup_bands()),
         "story_num_perm": config.story_num_perm,
-        "story_bands": list(story_bands(config)),
+        "story_bands": list(config.story_bands()),
     }
 
 
@@ -85,8 +84,8 @@ def rebuild(session: Session, config: ClusteringConfig, now) -> int:
     for batch in repo.signature_batches(session):
         for pk, dup_signature, story_signature in batch:
             keys = {
-                DUP_INDEX: posting_keys(from_bytes(dup_signature), *dup_bands(config)),
-                STORY_INDEX: posting_keys(from_bytes(story_signature), *story_bands(config)),
+                DUP_INDEX: posting_keys(from_bytes(dup_signature), *config.dup_bands()),
+                STORY_INDEX: posting_keys(from_bytes(story_signature), *config.story_bands()),
             }
             store.add(pk, keys)
             articles += 1

@@ -20,12 +20,14 @@ MAX_STORY_TERMS = 2000
 
 @dataclass(frozen=True)
 class StoryWeights:
-    title_weight: float = 2.0
-    capital_weight: float = 3.0
-    number_weight: float = 0.0  # 0: numbers are not story terms
+    """Made from the configuration (ClusteringConfig.story_weights): no defaults here."""
+
+    title_weight: float
+    capital_weight: float
+    number_weight: float  # 0: numbers are not story terms
     # news puts the event first: the first lead_tokens content tokens count lead_weight times
-    lead_tokens: int = 0
-    lead_weight: float = 1.0
+    lead_tokens: int
+    lead_weight: float
 
 
 @dataclass(frozen=True)

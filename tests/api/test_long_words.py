@@ -3,14 +3,17 @@ PostgreSQL: they are no story terms, so no statistics row outgrows its column.""
 
 from sqlalchemy import text
 
-from app.text.features import MAX_TERM_LENGTH, StoryWeights, story_terms
+from app.clustering.config import ClusteringConfig
+from app.text.features import MAX_TERM_LENGTH, story_terms
 from tests.texts import ENGLISH_BRIDGE
 
 UNSPACED = "北京市政府周二宣布新的交通管制措施以应对即将到来的国际会议期间的交通压力" * 6
 
 
 def test_an_unspaced_run_is_no_story_term():
-    terms = story_terms(None, f"{UNSPACED}\nMillbrook bridge closed.", "zh", StoryWeights())
+    terms = story_terms(
+        None, f"{UNSPACED}\nMillbrook bridge closed.", "zh", ClusteringConfig().story_weights()
+    )
     assert terms and all(len(term) <= MAX_TERM_LENGTH for term in terms)
     assert len(UNSPACED) > 128
 

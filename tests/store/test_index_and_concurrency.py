@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.db import make_engine, make_sessionmaker
 from app.services import ingest
-from app.services.analysis import ArticleIn, analyse, dup_bands, prepare, story_bands
+from app.services.analysis import ArticleIn, analyse, prepare
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from seeds.loader import seed_articles
@@ -28,8 +28,8 @@ def test_postings_are_rows_one_per_band(settings, sessions):
             {"pk": result.pk},
         ).all()
     counts = dict(rows)
-    assert counts[DUP_INDEX] == dup_bands(config)[0]
-    assert counts[STORY_INDEX] == story_bands(config)[0]
+    assert counts[DUP_INDEX] == config.dup_bands()[0]
+    assert counts[STORY_INDEX] == config.story_bands()[0]
 
 
 def test_probe_finds_the_article_through_sql(settings, sessions):

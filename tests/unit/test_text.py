@@ -1,12 +1,19 @@
 """Normalisation, language, tokens, stemming and boilerplate, in German and English."""
 
+import math
+
+import pytest
+
+from app.clustering.config import ClusteringConfig
 from app.text.boilerplate import boilerplate_lines, line_fingerprint
-from app.text.features import StoryWeights, story_terms
+from app.text.features import story_terms
 from app.text.language import detect_language, normalise_lang
 from app.text.normalise import normalise_text
 from app.text.shingles import word_shingles
 from app.text.tokens import stem_words, stopwords, tokenize
 from tests.texts import ENGLISH_ELECTION, GERMAN_FLOOD
+
+SHIPPED = ClusteringConfig().story_weights()
 
 
 def test_normalise_folds_unicode_and_whitespace():
@@ -31,22 +38,17 @@ def test_stopwords_and_stemming_per_language():
     assert stem_words("xx", ["unchanged"]) == ["unchanged"]
 
 
-def test_story_terms_drop_stopwords_and_numbers_and_weigh_names():
+def test_story_terms_drop_stopwords_and_weigh_names_and_numbers():
     terms = story_terms(
-        None,
-        "Der Pegel stieg auf 9,80 Meter in Passau. Der Pegel fiel.",
-        "de",
-        StoryWeights(title_weight=2, capital_weight=3),
+        None, "Der Pegel stieg auf 9,80 Meter in Passau. Der Pegel fiel.", "de", SHIPPED
     )
     assert "der" not in terms and not any(t[0].isdigit() for t in terms)
-    assert terms["passau"] == 3.0  # a name: capitalised, weighted up
-    english = story_terms(
-        "Recount",
-        "The recount in Seaview confirmed the recount.",
-        "en",
-        StoryWeights(title_weight=2, capital_weight=3),
-    )
-    assert english["seaview"] == 3.0 and english["recount"] > 1.0
+    once_in_lead = 1 + math.log(SHIPPED.lead_weight)  # sublinear tf of one lead occurrence
+    assert terms["passau"] == pytest.approx(once_in_lead * SHIPPED.capital_weight)  # a name
+    assert terms["#980"] == pytest.approx(once_in_lead * SHIPPED.number_weight)  # a number
+    english = story_terms("Recount", "The recount in Seaview confirmed the recount.", "en", SHIPPED)
+    assert english["seaview"] == pytest.approx(once_in_lead * SHIPPED.capital_weight)
+    assert english["recount"] > once_in_lead  # in the title too
 
 
 def test_sentence_start_does_not_make_a_name():
@@ -72,13 +74,13 @@ def test_boilerplate_lines_need_repeats_and_never_take_every_line():
 
 
 def test_story_terms_keep_the_strongest_when_capped():
-    from app.text.features import MAX_STORY_TERMS, StoryWeights, story_terms
+    from app.text.features import MAX_STORY_TERMS
     from app.text.tokens import stem_words
 
     letters = "abcdefghijklmnopqrstuvwxyz"
     # words Snowball leaves as they are: each is one term of weight 1
     words = [f"q{letters[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}x" for i in range(2300)]
-    terms = story_terms(None, " ".join(words) + " zebra zebra zebra", "en", StoryWeights())
+    terms = story_terms(None, " ".join(words) + " zebra zebra zebra", "en", SHIPPED)
     assert len(terms) == MAX_STORY_TERMS
     # the repeated term outweighs the rest; among equals the earlier are kept, in order
     assert list(terms)[-1] == "zebra"
