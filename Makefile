@@ -23,6 +23,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test-sqlite: install
 	$(BIN)/pytest -q

@@ -10,6 +10,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -21,7 +22,7 @@ from app.services.analysis import ArticleIn
 def _settings(overrides: list[str] | None = None) -> Settings:
     """The settings (environment, then ``--set KEY=VALUE`` overrides); an unknown or
     out-of-range setting stops the command with a message naming it (exit 2)."""
-    values = {}
+    values: dict[str, Any] = {}
     for item in overrides or []:
         key, sep, value = item.partition("=")
         if not sep:
@@ -135,7 +136,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=log_config(settings.log_level),
         access_log=False,  # the service writes its own access line, with the request id
-        timeout_graceful_shutdown=settings.shutdown_grace_s,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
     )
     return 0
 

@@ -105,6 +105,7 @@ def evaluate(records: list[dict], settings: Settings) -> EvalReport:
             except Exception as exc:  # an eval reports a bad record and goes on
                 errors.append(f"{record.get('id')}: {exc}")
                 continue
+        assert result.pk is not None  # every ingest result names its row
         pk_to_id[result.pk] = result.id
         predicted[result.id] = result.cluster_id
         roots[result.id] = result.duplicate_of or result.id
@@ -148,7 +149,7 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         for i, b in enumerate(members[1:], start=1)
         if candidates[b] & set(members[:i])
     )
-    sizes = defaultdict(int)
+    sizes: defaultdict[int, int] = defaultdict(int)
     for cluster_id in final.values():
         sizes[cluster_id] += 1
     return EvalReport(

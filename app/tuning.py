@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.clustering.config import ClusteringConfig
 from app.config import Settings
@@ -66,7 +67,8 @@ def score_one(job: tuple[str, str, float, str]) -> tuple[str, float, Score]:
     file, filters = SUBSETS[subset]
     records = load_records(Path(data_dir) / file, filters)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{tmp}/tune.db", **{param: value})
+        overrides: dict[str, Any] = {param: value}
+        settings = Settings(database_url=f"sqlite:///{tmp}/tune.db", **overrides)
         report = evaluate(records, settings)
     if report.errors:
         raise RuntimeError(f"{subset} at {param}={value}: {len(report.errors)} articles failed")

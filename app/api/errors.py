@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -40,7 +42,9 @@ def error_responses(*statuses: int) -> dict:
     return {code: {"model": ErrorOut, "description": _DESCRIPTIONS[code]} for code in statuses}
 
 
-def error_response(status: int, kind: str, detail, headers: dict | None = None) -> JSONResponse:
+def error_response(
+    status: int, kind: str, detail, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     content = {"error": kind, "detail": detail}
     return JSONResponse(status_code=status, content=content, headers=headers)
 
@@ -52,7 +56,7 @@ def database_unavailable(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def validation_detail(exc: RequestValidationError) -> list[dict]:
+def validation_detail(exc: RequestValidationError | ValidationError) -> list[dict]:
     return [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors()

@@ -82,7 +82,7 @@ class ArticleBody(BaseModel):
         if (self.text is None) == (self.html is None):
             raise ValueError("give exactly one of 'text' or 'html'")
         content = self.text if self.text is not None else self.html
-        if not content.strip():
+        if content is None or not content.strip():
             raise ValueError("'text' or 'html' is empty or whitespace only")
         return self
 

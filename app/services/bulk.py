@@ -123,10 +123,10 @@ def _write_batch(sessions, batch: list[Outcome], config, summary: BulkSummary) -
     for outcome in batch:
         if outcome.error is not None:
             summary.fail(outcome.line_no, outcome.error)
-    ready = [o for o in batch if o.analysis is not None]
+    ready = [(o, o.analysis) for o in batch if o.analysis is not None]
     with sessions() as session:
-        results = ingest.ingest_batch(session, [o.analysis for o in ready], config)
-    for outcome, result in zip(ready, results, strict=True):
+        results = ingest.ingest_batch(session, [analysis for _, analysis in ready], config)
+    for (outcome, _), result in zip(ready, results, strict=True):
         if isinstance(result, Exception):
             summary.fail(outcome.line_no, getattr(result, "message", None) or repr(result))
         elif result.created:

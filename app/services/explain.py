@@ -41,13 +41,19 @@ def _collisions(sig_a: bytes, sig_b: bytes, bands: tuple[int, int]) -> list[int]
     return [i for i, (x, y) in enumerate(zip(keys_a, keys_b, strict=True)) if x == y]
 
 
+def _article(session: Session, article_id: str) -> Article:
+    found = repo.article_by_id(session, article_id)
+    if found is None:
+        raise NotFound(f"no article {article_id!r}")
+    return found
+
+
 def explain(session: Session, id_a: str, id_b: str, config: ClusteringConfig) -> Explanation:
     with session.begin():
-        a, b = repo.article_by_id(session, id_a), repo.article_by_id(session, id_b)
-        for article_id, article in ((id_a, a), (id_b, b)):
-            if article is None:
-                raise NotFound(f"no article {article_id!r}")
+        a, b = _article(session, id_a), _article(session, id_b)
         cluster_b = repo.get_cluster(session, b.cluster_id)
+        if cluster_b is None:  # an article's cluster exists (story-clusters check)
+            raise NotFound(f"no cluster {b.cluster_id} for article {id_b!r}")
         terms = set(a.story_terms) | set(b.story_terms) | set(cluster_b.centroid)
         idf_of = idf_function(session, a.lang, terms, config)
         vec_a, vec_b = weigh(a.story_terms, idf_of), weigh(b.story_terms, idf_of)

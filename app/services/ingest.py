@@ -58,7 +58,7 @@ def locked(session: Session) -> Iterator[IndexCache]:
     """One writing transaction under the ingest lock, with the process's index cache,
     valid for this transaction (dropped if another writer came in between, or if this
     transaction does not commit)."""
-    cache = cache_for(session.get_bind())
+    cache = cache_for(repo.engine_of(session))
     with repo.writer_turn(session):
         try:
             with session.begin():
@@ -75,7 +75,7 @@ def ingest(
     session: Session, article: ArticleIn, config: ClusteringConfig, max_text_chars: int
 ) -> IngestResult:
     analysis = analyse(prepare(article, max_text_chars), config)
-    return _write_group_for(session.get_bind()).write(session, analysis, config)
+    return _write_group_for(repo.engine_of(session)).write(session, analysis, config)
 
 
 class _Waiting:
@@ -187,7 +187,9 @@ def _write(session, cache, analysis, config, stored: dict[str, str]) -> IngestRe
         return _index(session, cache, analysis, config)
     if stored_hash != prepared.content_hash:
         raise Conflict(f"article {prepared.article_id!r} exists with other content")
-    return describe(session, repo.article_listing(session, prepared.article_id), created=False)
+    stored_row = repo.article_listing(session, prepared.article_id)
+    assert stored_row is not None  # its content hash was just read in this transaction
+    return describe(session, stored_row, created=False)
 
 
 def replace(

@@ -117,12 +117,13 @@ def idf_weighted(
     table = cache.table(lang)
     if table.docs is None:  # first: it decides whether the frequencies kept still hold
         table.learn_docs(repo.language_docs(session, lang))
+    assert table.docs is not None  # learn_docs sets it
     ids = np.concatenate([i for i, _ in vectors])
     unknown = table.unknown_terms(ids)
     if unknown:
         table.learn(unknown, repo.document_frequencies(session, lang, unknown))
     weights = np.concatenate([v for _, v in vectors]) * idf_array(
-        table.df[ids], table.docs, table.prior[ids], config.prior_docs
+        table.df[ids], float(table.docs), table.prior[ids], config.prior_docs
     )
     ends = np.cumsum([len(i) for i, _ in vectors])[:-1]
     return list(zip(np.split(ids, ends), np.split(weights, ends), strict=True))

@@ -9,9 +9,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Row, TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy import Row, Table, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.db import PerEngine
@@ -141,7 +143,7 @@ def writer_turn(session: Session) -> Iterator[None]:
     threads waiting inside a transaction competed for the interpreter with the thread
     holding the lock and stretched its turn. Other processes and replicas still meet at
     ``acquire_ingest_lock``."""
-    with _turn_lock_for(session.get_bind()):
+    with _turn_lock_for(engine_of(session)):
         yield
 
 
@@ -256,16 +258,22 @@ def article_by_id(session: Session, article_id: str) -> Article | None:
     return session.execute(select(Article).where(Article.id == article_id)).scalar_one_or_none()
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine a service session is bound to (sessions here are never bound to a
+    bare connection)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:
     return _lookup(session, Article.pk, Article.id, pks)
 
 
 # Built once: a statement made per call costs more to construct than to run.
-_INSERT_ARTICLE = Article.__table__.insert().returning(Article.__table__.c.pk)
-_INSERT_CLUSTER = Cluster.__table__.insert().returning(Cluster.__table__.c.id)
-_UPDATE_CLUSTER = Cluster.__table__.update().where(
-    Cluster.__table__.c.id == bindparam("cluster_id")
-)
+_ARTICLES, _CLUSTERS = cast(Table, Article.__table__), cast(Table, Cluster.__table__)
+_INSERT_ARTICLE = _ARTICLES.insert().returning(_ARTICLES.c.pk)
+_INSERT_CLUSTER = _CLUSTERS.insert().returning(_CLUSTERS.c.id)
+_UPDATE_CLUSTER = _CLUSTERS.update().where(_CLUSTERS.c.id == bindparam("cluster_id"))
 
 
 def insert_article(session: Session, values: dict) -> int:
@@ -393,7 +401,7 @@ def member_rows(
         .where(Article.cluster_id == cluster_id)
         .order_by(Article.pk)
     )
-    return [tuple(row) for row in session.connection().execute(statement)]
+    return [(pk, at, dup, lang) for pk, at, dup, lang in session.connection().execute(statement)]
 
 
 def move_members(session: Session, from_cluster: int, to_cluster: int) -> None:
@@ -504,7 +512,7 @@ def document_frequencies(session: Session, lang: str, terms: Iterable[str]) -> d
         return _lookup(session, TermStat.term, TermStat.df, wanted, TermStat.lang == lang)
     param = wanted if dialect == "postgresql" else json.dumps(wanted)
     rows = session.connection().execute(_DF_BY_ARRAY[dialect], {"lang": lang, "terms": param})
-    return {term: df for term, df in rows.all() if df is not None}
+    return {str(term): df for term, df in rows.all() if isinstance(df, int)}  # None: unseen
 
 
 def language_docs(session: Session, lang: str) -> int:
@@ -588,7 +596,7 @@ def cluster_size_mismatches(session: Session) -> list[tuple[int, int, int]]:
         .having(Cluster.size != members)
         .order_by(Cluster.id)
     )
-    return [tuple(row) for row in session.execute(statement)]
+    return [(cid, size, count) for cid, size, count in session.execute(statement)]
 
 
 def articles_outside_live_clusters(session: Session) -> list[tuple[str, int]]:
@@ -599,7 +607,7 @@ def articles_outside_live_clusters(session: Session) -> list[tuple[str, int]]:
         .where((Cluster.id.is_(None)) | (Cluster.merged_into.is_not(None)))
         .order_by(Article.pk)
     )
-    return [tuple(row) for row in session.execute(statement)]
+    return [(article_id, cid) for article_id, cid in session.execute(statement)]
 
 
 def all_term_stats(session: Session) -> dict[tuple[str, str], int]:
@@ -665,7 +673,7 @@ def article_batches(session: Session, columns: Sequence, batch_size: int = 500) 
             .order_by(Article.pk)
             .limit(batch_size)
         )
-        batch = [tuple(row) for row in session.execute(statement)]
+        batch: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(statement)]
         if not batch:
             return
         yield batch

@@ -20,4 +20,6 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     )
     if document is None:
         return Extracted(title=None, text="")
+    if isinstance(document, dict):  # trafilatura's older result type
+        return Extracted(title=document.get("title") or None, text=document.get("text") or "")
     return Extracted(title=document.title or None, text=document.text or "")
