@@ -6,11 +6,11 @@ from __future__ import annotations
 class AppError(Exception):
     status: int = 400
     kind: str = "BadRequest"
-    headers: dict[str, str] | None = None  # sent with the error (WWW-Authenticate, ...)
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers  # sent with the error (WWW-Authenticate, Retry-After)
 
 
 class InvalidInput(AppError):
@@ -23,8 +23,7 @@ class Unauthorized(AppError):
     kind = "Unauthorized"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.headers = {"WWW-Authenticate": "Bearer"}
+        super().__init__(message, {"WWW-Authenticate": "Bearer"})
 
 
 class Forbidden(AppError):
@@ -37,8 +36,7 @@ class RateLimited(AppError):
     kind = "RateLimited"
 
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
+        super().__init__(message, {"Retry-After": str(retry_after)})
 
 
 class NotFound(AppError):

@@ -52,14 +52,18 @@ def assert_unavailable(response, seconds: float, within: float = ANSWER_WITHIN_S
     assert seconds < within, seconds
 
 
+def read_and_write(client):
+    """A read and a write, each with the seconds it took to be answered."""
+    read = timed(lambda: client.get("/clusters"))
+    write = timed(lambda: client.post("/articles", json={"id": "b", "text": ENGLISH_ELECTION}))
+    return (*read, *write)
+
+
 def test_a_frozen_database_gets_503_in_bounded_time_and_recovers(proxied, sessions, settings):
     client, proxy = proxied
     assert client.post("/articles", json={"id": "a", "text": ENGLISH_BRIDGE}).status_code == 201
     proxy.freeze()
-    read, read_s = timed(lambda: client.get("/clusters"))
-    write, write_s = timed(
-        lambda: client.post("/articles", json={"id": "b", "text": ENGLISH_ELECTION})
-    )
+    read, read_s, write, write_s = read_and_write(client)
     ready, ready_s = timed(lambda: client.get("/readyz"))
     alive, alive_s = timed(lambda: client.get("/healthz"))
     assert_unavailable(read, read_s)
@@ -79,10 +83,7 @@ def test_a_cut_database_gets_503_at_once_and_recovers(proxied, sessions, setting
     client, proxy = proxied
     assert client.post("/articles", json={"id": "a", "text": ENGLISH_BRIDGE}).status_code == 201
     proxy.cut()
-    read, read_s = timed(lambda: client.get("/clusters"))
-    write, write_s = timed(
-        lambda: client.post("/articles", json={"id": "b", "text": ENGLISH_ELECTION})
-    )
+    read, read_s, write, write_s = read_and_write(client)
     assert_unavailable(read, read_s, within=1.5)
     assert_unavailable(write, write_s, within=1.5)
     proxy.restore()
