@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.services import query
+from tests.api.test_request_metrics import requests_counted
 from tests.texts import ENGLISH_BRIDGE
 
 UNREACHABLE = [
@@ -20,6 +21,7 @@ UNREACHABLE = [
 @pytest.mark.parametrize("url", UNREACHABLE, ids=["sqlite", "postgresql"])
 def test_an_unreachable_database_answers_503_json(url):
     settings = Settings(database_url=url, auto_migrate=False)
+    counted = requests_counted("GET", "/clusters", "503")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         answers = [
             client.get("/clusters"),
@@ -34,6 +36,7 @@ def test_an_unreachable_database_answers_503_json(url):
     assert answers[0].headers["retry-after"] == answers[1].headers["retry-after"]
     assert int(answers[0].headers["retry-after"]) > 0
     assert batch.json()["items"][0]["status"] == 503
+    assert requests_counted("GET", "/clusters", "503") == counted + 1
 
 
 def test_an_unexpected_error_answers_500_json_without_details(client, monkeypatch):
@@ -41,6 +44,7 @@ def test_an_unexpected_error_answers_500_json_without_details(client, monkeypatc
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(query, "list_clusters", broken)
+    counted = requests_counted("GET", "/clusters", "500")
     with TestClient(client.app, raise_server_exceptions=False) as fresh:
         response = fresh.get("/clusters")
     assert response.status_code == 500
@@ -48,3 +52,4 @@ def test_an_unexpected_error_answers_500_json_without_details(client, monkeypatc
         "error": "InternalError",
         "detail": "internal error; it has been logged",
     }
+    assert requests_counted("GET", "/clusters", "500") == counted + 1  # 5xx are counted
