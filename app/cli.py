@@ -255,7 +255,7 @@ def _filters(items: list[str]) -> dict[str, set[str]]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from app.evaluation import evaluate, format_report, load_records
+    from evaluation.run import evaluate, format_report, load_records
 
     records = load_records(Path(args.file), _filters(args.filter))
     if not records:
@@ -268,11 +268,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate(records, _settings(overrides))
     name = Path(args.file).name + (f" [{' '.join(args.filter)}]" if args.filter else "")
     print(json.dumps(report.as_dict()) if args.json else format_report(name, report))
-    return 0
+    for error in report.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    return 1 if report.errors else 0  # the scores above miss the failed articles
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from app import tuning
+    from evaluation import tuning
 
     try:
         result = tuning.run(Path(args.data), args.param, tuning.grid(args.values), args.workers)

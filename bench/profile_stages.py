@@ -23,9 +23,9 @@ from pyinstrument import Profiler
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.evaluation import record_to_article
 from app.services import ingest
 from app.store import migrate
+from evaluation.run import record_to_article
 
 # stage -> function names that make it (old and new names both listed)
 STAGES = {

@@ -33,3 +33,16 @@ def test_eval_filter_and_text_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "articles                3" in out and "BCubed" in out
     assert main(["eval", str(path), "--filter", "lang=xx"]) == 2
+
+
+def test_a_failed_article_makes_eval_exit_non_zero(tmp_path, capsys):
+    path = tmp_path / "mini.jsonl"
+    write_set(path)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "bad", "text": "1234 !!!", "cluster": "x"}) + "\n")
+    assert main(["eval", str(path), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert "failed: bad:" in captured.err
+    report = json.loads(captured.out)
+    assert report["articles"] == len(RECORDS) and report["errors"]
+    assert report["lsh_pair_recall"] == 1.0  # the probe observer saw every stored article

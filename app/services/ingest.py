@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Row
@@ -44,9 +44,6 @@ class IngestResult:
     near_duplicates: list[dict]
     lang: str
     created: bool
-    # for evaluation: the article pks the story probe returned
-    story_candidates: set[int] = field(default_factory=set)
-    pk: int | None = None
 
 
 def utcnow() -> datetime:
@@ -225,7 +222,6 @@ def describe(session: Session, article: Article | Row, created: bool) -> IngestR
     return _result(
         session,
         article.id,
-        article.pk,
         article.cluster_id,
         article.duplicate_of_pk,
         [(pk, sim) for pk, sim in article.near_duplicates],
@@ -234,7 +230,7 @@ def describe(session: Session, article: Article | Row, created: bool) -> IngestR
     )
 
 
-def _result(session, article_id, pk, cluster_id, duplicate_of_pk, near, lang, created):
+def _result(session, article_id, cluster_id, duplicate_of_pk, near, lang, created):
     pks = [p for p, _ in near] + ([duplicate_of_pk] if duplicate_of_pk is not None else [])
     ids = repo.ids_by_pks(session, pks) if pks else {}
     return IngestResult(
@@ -246,7 +242,6 @@ def _result(session, article_id, pk, cluster_id, duplicate_of_pk, near, lang, cr
         ],
         lang=lang,
         created=created,
-        pk=pk,
     )
 
 
@@ -271,14 +266,12 @@ def _index(
     result = _result(
         session,
         analysis.prepared.article_id,
-        pk,
         cluster_id,
         decided.duplicate_of_pk,
         near,
         analysis.prepared.lang,
         True,
     )
-    result.story_candidates = decided.story_candidates
     return result
 
 

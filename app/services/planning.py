@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -38,7 +38,6 @@ class Plan:
     cluster_id: int | None  # None: a new cluster
     merge: list[int]
     scores: list[ClusterScore]
-    story_candidates: set[int] = field(default_factory=set)  # article pks the probe returned
 
     @property
     def best_score(self) -> float | None:
@@ -131,6 +130,10 @@ def idf_weighted(
 
 # -- the plan --------------------------------------------------------------------------
 
+# Called with each planned article's id and the article pks its story probe returned;
+# the evaluation measures the LSH stage's recall through it (empty in the service).
+probe_observers: list[Callable[[str, Collection[int]], None]] = []
+
 
 def cluster_hits(
     analysis: Analysis, story_hits: Counter, refs: RefTable, config: ClusteringConfig
@@ -173,6 +176,8 @@ def plan(
     keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
     hits_by_index = repo.SqlBucketStore(session).probe(keys, config.bucket_cap)
     dup_hits, story_hits = hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
+    for observe in probe_observers:
+        observe(analysis.prepared.article_id, story_hits.keys())
     for hits in (dup_hits, story_hits):
         hits.pop(exclude_pk, None)
     refs = cache.refs
@@ -193,7 +198,6 @@ def plan(
             cluster_id=best_ref.cluster_id,
             merge=[],
             scores=decision.scores,
-            story_candidates=set(story_hits),
         )
     return Plan(
         near_duplicates=[],
@@ -201,7 +205,6 @@ def plan(
         cluster_id=decision.join,
         merge=decision.merge,
         scores=decision.scores,
-        story_candidates=set(story_hits),
     )
 
 

@@ -1,6 +1,6 @@
 """The tuning protocols choose on the tuning sets only and score the one held out."""
 
-from app.tuning import Score, choose, grid, protocols
+from evaluation.tuning import Score, choose, grid, protocols
 
 VALUES = [0.1, 0.2, 0.3]
 

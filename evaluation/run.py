@@ -14,8 +14,9 @@ from app.clustering import metrics
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.services import ingest as ingest_service
+from app.services import planning
 from app.services.analysis import ArticleIn
-from app.store import migrate
+from app.store import migrate, repo
 
 
 @dataclass
@@ -92,29 +93,42 @@ def evaluate(records: list[dict], settings: Settings) -> EvalReport:
     config = settings.clustering()
     predicted: dict[str, int] = {}
     roots: dict[str, str] = {}
-    candidates: dict[str, set[str]] = {}
-    pk_to_id: dict[int, str] = {}
+    probed: dict[str, set[int]] = {}  # article id -> pks its story probe returned
     errors: list[str] = []
+
+    def observe(article_id: str, pks) -> None:
+        probed[article_id] = set(pks)
+
+    planning.probe_observers.append(observe)
     started = time.perf_counter()
-    for record in records:
-        with sessions() as session:
-            try:
-                result = ingest_service.ingest(
-                    session, record_to_article(record), config, settings.max_text_chars
-                )
-            except Exception as exc:  # an eval reports a bad record and goes on
-                errors.append(f"{record.get('id')}: {exc}")
-                continue
-        assert result.pk is not None  # every ingest result names its row
-        pk_to_id[result.pk] = result.id
-        predicted[result.id] = result.cluster_id
-        roots[result.id] = result.duplicate_of or result.id
-        candidates[result.id] = {pk_to_id[pk] for pk in result.story_candidates if pk in pk_to_id}
+    try:
+        for record in records:
+            with sessions() as session:
+                try:
+                    result = ingest_service.ingest(
+                        session, record_to_article(record), config, settings.max_text_chars
+                    )
+                except Exception as exc:  # counted and reported; `eval` then exits 1
+                    errors.append(f"{record.get('id')}: {exc}")
+                    continue
+            predicted[result.id] = result.cluster_id
+            roots[result.id] = result.duplicate_of or result.id
+    finally:
+        planning.probe_observers.remove(observe)
     seconds = time.perf_counter() - started
+    candidates = _candidate_ids(sessions, probed, predicted)
     final = _final_clusters(sessions, predicted)
     engine.dispose()
     gold = {str(r["id"]): r["cluster"] for r in records if str(r["id"]) in final}
     return _report(gold, final, roots, candidates, records, seconds, errors)
+
+
+def _candidate_ids(sessions, probed: dict[str, set[int]], stored) -> dict[str, set[str]]:
+    """The story probe's candidates of each stored article, as article ids."""
+    every_pk = set().union(*probed.values()) if probed else set()
+    with sessions() as session:
+        ids = repo.ids_by_pks(session, every_pk)
+    return {aid: {ids[pk] for pk in probed.get(aid, ()) if pk in ids} for aid in stored}
 
 
 def _final_clusters(sessions, predicted: dict[str, int]) -> dict[str, int]:

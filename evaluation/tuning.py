@@ -24,7 +24,7 @@ from typing import Any
 
 from app.clustering.config import ClusteringConfig
 from app.config import Settings
-from app.evaluation import evaluate, load_records
+from evaluation.run import evaluate, load_records
 
 # name -> (file under the data folder, record filter)
 SUBSETS: dict[str, tuple[str, dict[str, set[str]]]] = {
