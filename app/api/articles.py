@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.api.access import READS, WRITES
-from app.api.deps import get_app_settings, get_session
+from app.api.deps import SessionDep, SettingsDep
 from app.api.errors import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -36,8 +36,6 @@ from app.services import query
 
 router = APIRouter(tags=["articles"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # ":path": an id may hold "/" (URL-style ids); every id POST accepts can be addressed.
 ArticleId = Annotated[
     Name, Path(min_length=1, max_length=255, description="The article's id ('/' allowed).")
@@ -45,13 +43,7 @@ ArticleId = Annotated[
 
 
 def _result(result: ingest_service.IngestResult) -> ArticleResult:
-    return ArticleResult(
-        id=result.id,
-        cluster_id=result.cluster_id,
-        duplicate_of=result.duplicate_of,
-        near_duplicates=result.near_duplicates,
-        lang=result.lang,
-    )
+    return ArticleResult.model_validate(result)
 
 
 def _ingest(session: Session, body: ArticleBody, settings: Settings):
@@ -121,18 +113,7 @@ def _error(kind: str, detail) -> ErrorOut:
     dependencies=READS,
 )
 def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
-    view = query.get_article(session, article_id)
-    article = view.article
-    return ArticleDetail(
-        **_result(view.result).model_dump(),
-        title=article.title,
-        url=article.url,
-        source=article.source,
-        published_at=article.published_at,
-        ingested_at=article.ingested_at,
-        copies=view.copies,
-        boilerplate_lines=len(article.boilerplate_lines),
-    )
+    return ArticleDetail.of(query.get_article(session, article_id))
 
 
 @router.put(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import Row
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Path, Query
 
 from app.api.access import READS
-from app.api.deps import get_app_settings, get_session
+from app.api.deps import SessionDep, SettingsDep
 from app.api.errors import READ_ERRORS, error_responses
 from app.api.schemas import (
     MAX_COUNT,
@@ -18,7 +16,6 @@ from app.api.schemas import (
     ClusterDetail,
     ClusterList,
     ClusterSummary,
-    MemberOut,
     TimestampIn,
 )
 from app.config import Settings
@@ -26,9 +23,6 @@ from app.errors import InvalidInput
 from app.services import query
 
 router = APIRouter(tags=["clusters"])
-
-SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 ClusterId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -50,17 +44,6 @@ def _limit(limit: int, settings: Settings) -> int:
     return limit
 
 
-def _member(article: Row, ids_of_roots: dict[int, str]) -> MemberOut:
-    return MemberOut(
-        id=article.id,
-        title=article.title,
-        url=article.url,
-        source=article.source,
-        published_at=article.published_at,
-        duplicate_of=ids_of_roots.get(article.duplicate_of_pk) if article.duplicate_of_pk else None,
-    )
-
-
 @router.get(
     "/clusters/{cluster_id}",
     response_model=ClusterDetail,
@@ -75,14 +58,7 @@ def get_cluster(
     limit: int = 100,
 ) -> ClusterDetail:
     view = query.get_cluster(session, cluster_id, _cursor(cursor), _limit(limit, settings))
-    roots = query.article_ids(session, [m.duplicate_of_pk for m in view.members])
-    return ClusterDetail(
-        **ClusterSummary.model_validate(view.cluster).model_dump(),
-        requested_id=view.requested_id,
-        representative=_member(view.representative, roots) if view.representative else None,
-        members=[_member(m, roots) for m in view.members],
-        next_cursor=str(view.next_cursor) if view.next_cursor is not None else None,
-    )
+    return ClusterDetail.of(view)
 
 
 @router.get(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from app.api.errors import error_responses
 from app.errors import NotReady
-from app.services import layout
-from app.store import migrate, repo
+from app.services import health
 
 router = APIRouter(tags=["health"])
 
@@ -29,26 +28,18 @@ READY_WITHIN_S = 1.5
 
 @router.get("/readyz", responses=error_responses(503))
 async def readyz(request: Request) -> dict:
+    state = request.app.state
+    check = partial(
+        health.readiness,
+        state.sessionmaker,
+        state.engine,
+        state.settings.database_url,
+        state.settings.clustering(),
+    )
     try:
-        return await asyncio.wait_for(run_in_threadpool(_ready, request), READY_WITHIN_S)
+        return await asyncio.wait_for(run_in_threadpool(check), READY_WITHIN_S)
     except TimeoutError:
         raise NotReady(f"database did not answer within {READY_WITHIN_S:g} s") from None
-
-
-def _ready(request: Request) -> dict:
-    with request.app.state.sessionmaker() as session:
-        try:
-            repo.ping(session)
-            current = migrate.current_revision(request.app.state.engine)
-        except SQLAlchemyError as exc:
-            raise NotReady(f"database unreachable: {type(exc).__name__}") from exc
-        head = migrate.head_revision(request.app.state.settings.database_url)
-        if current != head:
-            raise NotReady(
-                f"schema at {current}, code expects {head}: run 'story-clusters migrate'"
-            )
-        layout.check(session, request.app.state.settings.clustering())
-        return {"status": "ready", "revision": current}
 
 
 @router.get(

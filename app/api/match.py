@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
 from app.api.access import READS
-from app.api.deps import get_app_settings, get_session
+from app.api.deps import SessionDep, SettingsDep
 from app.api.errors import READ_ERRORS, error_responses
 from app.api.schemas import ArticleBody, MatchOut
-from app.config import Settings
 from app.services import query
 
 router = APIRouter(tags=["match"])
@@ -25,8 +21,8 @@ router = APIRouter(tags=["match"])
 )
 def match(
     body: ArticleBody,
-    session: Annotated[Session, Depends(get_session)],
-    settings: Annotated[Settings, Depends(get_app_settings)],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MatchOut:
     result = query.match(session, body.to_input(), settings.clustering(), settings.max_text_chars)
-    return MatchOut(**result.__dict__)
+    return MatchOut.model_validate(result)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from sqlalchemy import Row
 
 from app.services.analysis import ArticleIn
+from app.services.query import ArticleView, ClusterView
 
 # Ids and counts beyond a signed 64-bit integer cannot name anything stored.
 MAX_ID = 2**63 - 1
@@ -107,12 +109,21 @@ class ErrorOut(BaseModel):
     detail: str | list[dict]
 
 
+# Answers are built from the services' objects (from_attributes), or by a mapper
+# here beside the schema where one answer joins several of them.
+_FROM_OBJECTS = ConfigDict(from_attributes=True)
+
+
 class NearDuplicateOut(BaseModel):
+    model_config = _FROM_OBJECTS
+
     id: str
     similarity: float
 
 
 class ArticleResult(BaseModel):
+    model_config = _FROM_OBJECTS
+
     id: str
     cluster_id: int
     duplicate_of: str | None
@@ -128,6 +139,20 @@ class ArticleDetail(ArticleResult):
     ingested_at: Timestamp
     copies: list[str]
     boilerplate_lines: int
+
+    @classmethod
+    def of(cls, view: ArticleView) -> ArticleDetail:
+        article = view.article
+        return cls(
+            **ArticleResult.model_validate(view.result).model_dump(),
+            title=article.title,
+            url=article.url,
+            source=article.source,
+            published_at=article.published_at,
+            ingested_at=article.ingested_at,
+            copies=view.copies,
+            boilerplate_lines=len(article.boilerplate_lines),
+        )
 
 
 class BatchBody(BaseModel):
@@ -154,6 +179,18 @@ class MemberOut(BaseModel):
     published_at: Timestamp | None
     duplicate_of: str | None
 
+    @classmethod
+    def of(cls, member: Row, ids_of_roots: dict[int, str]) -> MemberOut:
+        root = member.duplicate_of_pk
+        return cls(
+            id=member.id,
+            title=member.title,
+            url=member.url,
+            source=member.source,
+            published_at=member.published_at,
+            duplicate_of=ids_of_roots.get(root) if root else None,
+        )
+
 
 class ClusterSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # from the repository's rows
@@ -172,6 +209,18 @@ class ClusterDetail(ClusterSummary):
     members: list[MemberOut]
     next_cursor: str | None
 
+    @classmethod
+    def of(cls, view: ClusterView) -> ClusterDetail:
+        roots = view.ids_of_roots
+        first = view.representative
+        return cls(
+            **ClusterSummary.model_validate(view.cluster).model_dump(),
+            requested_id=view.requested_id,
+            representative=MemberOut.of(first, roots) if first is not None else None,
+            members=[MemberOut.of(member, roots) for member in view.members],
+            next_cursor=str(view.next_cursor) if view.next_cursor is not None else None,
+        )
+
 
 class ClusterList(BaseModel):
     clusters: list[ClusterSummary]
@@ -179,15 +228,38 @@ class ClusterList(BaseModel):
 
 
 class CandidateOut(BaseModel):
+    model_config = _FROM_OBJECTS
+
     cluster_id: int
     score: float
     lsh_hits: int
 
 
 class MatchOut(BaseModel):
+    model_config = _FROM_OBJECTS
+
     cluster_id: int | None
     duplicate_of: str | None
     near_duplicates: list[NearDuplicateOut]
     candidates: list[CandidateOut]
     lang: str
     threshold: float
+
+
+class SharedTermOut(BaseModel):
+    term: str
+    weight: float
+
+
+class ExplainOut(BaseModel):
+    """Why two articles are (or are not) in one story: see GET /explain."""
+
+    model_config = _FROM_OBJECTS
+
+    a: str
+    b: str
+    same_cluster: bool
+    same_copy_group: bool
+    shared_terms: list[SharedTermOut]
+    signals: dict[str, Any]
+    thresholds: dict[str, Any]

@@ -36,12 +36,18 @@ from app.store import repo
 from app.store.models import Article
 
 
+@dataclass(frozen=True)
+class NearDuplicateRef:
+    id: str
+    similarity: float
+
+
 @dataclass
 class IngestResult:
     id: str
     cluster_id: int
     duplicate_of: str | None
-    near_duplicates: list[dict]
+    near_duplicates: list[NearDuplicateRef]
     lang: str
     created: bool
 
@@ -237,9 +243,7 @@ def _result(session, article_id, cluster_id, duplicate_of_pk, near, lang, create
         id=article_id,
         cluster_id=cluster_id,
         duplicate_of=ids.get(duplicate_of_pk) if duplicate_of_pk else None,
-        near_duplicates=[
-            {"id": ids[p], "similarity": round(sim, 4)} for p, sim in near if p in ids
-        ],
+        near_duplicates=[NearDuplicateRef(ids[p], round(sim, 4)) for p, sim in near if p in ids],
         lang=lang,
         created=created,
     )

@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.services import layout
 from app.services.analysis import ArticleIn, analyse, prepare
 from app.services.index_cache import IndexCache
-from app.services.ingest import IngestResult, decide, describe
+from app.services.ingest import IngestResult, NearDuplicateRef, decide, describe
 from app.store import repo
 
 
@@ -31,8 +31,7 @@ class ClusterView:
     representative: Row | None  # repo's member listing columns
     members: list[Row]
     next_cursor: int | None
-    first_published: datetime | None
-    last_published: datetime | None
+    ids_of_roots: dict[int, str]  # the copy-group roots of members, by pk
 
 
 def get_article(session: Session, article_id: str) -> ArticleView:
@@ -53,14 +52,15 @@ def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: 
         members = repo.cluster_members(session, cluster.id, after_pk, limit + 1)
         more = len(members) > limit
         members = members[:limit]
+        representative = repo.first_member(session, cluster.id)
+        roots = {m.duplicate_of_pk for m in [*members, representative] if m and m.duplicate_of_pk}
         return ClusterView(
             cluster=cluster,
             requested_id=cluster_id,
-            representative=repo.first_member(session, cluster.id),
+            representative=representative,
             members=members,
             next_cursor=members[-1].pk if more else None,
-            first_published=cluster.first_published,
-            last_published=cluster.last_published,
+            ids_of_roots=repo.ids_by_pks(session, roots) if roots else {},
         )
 
 
@@ -85,12 +85,19 @@ def list_clusters(
     return clusters, (clusters[-1].id if more else None)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    cluster_id: int
+    score: float
+    lsh_hits: int
+
+
 @dataclass
 class MatchResult:
     cluster_id: int | None
     duplicate_of: str | None
-    near_duplicates: list[dict]
-    candidates: list[dict]
+    near_duplicates: list[NearDuplicateRef]
+    candidates: list[Candidate]
     lang: str
     threshold: float
 
@@ -112,20 +119,12 @@ def match(
         cluster_id=decided.cluster_id,
         duplicate_of=ids.get(decided.duplicate_of_pk) if decided.duplicate_of_pk else None,
         near_duplicates=[
-            {"id": ids[d.pk], "similarity": round(d.similarity, 4)}
+            NearDuplicateRef(ids[d.pk], round(d.similarity, 4))
             for d in decided.near_duplicates
             if d.pk in ids
         ],
-        candidates=[
-            {"cluster_id": s.cluster_id, "score": round(s.score, 4), "lsh_hits": s.lsh_hits}
-            for s in decided.scores
-        ],
+        candidates=[Candidate(s.cluster_id, round(s.score, 4), s.lsh_hits) for s in decided.scores],
         lang=prepared.lang,
         threshold=config.join_threshold,
     )
     return result
-
-
-def article_ids(session: Session, pks: list[int | None]) -> dict[int, str]:
-    with session.begin():
-        return repo.ids_by_pks(session, [pk for pk in pks if pk is not None])
