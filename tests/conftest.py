@@ -15,6 +15,7 @@ from app.store import (
     migrate,
     models,  # noqa: F401
 )
+from seeds.loader import SEEDS, seed_text
 
 DATA_TABLES = [
     "lsh_postings",
@@ -104,6 +105,27 @@ def sessions(settings: Settings):
 def client(settings: Settings):
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def app_client(settings):
+    """A client of an app on the test database with some settings changed, to use as
+    ``with app_client(join_threshold=0.3) as client:``."""
+
+    def make(**overrides) -> TestClient:
+        return TestClient(create_app(settings.model_copy(update=overrides)))
+
+    return make
+
+
+def post_seeds(client) -> dict[str, dict]:
+    """POST the two seed articles (their ids are the seed names); their answers."""
+    results = {}
+    for article_id in SEEDS:
+        response = client.post("/articles", json={"id": article_id, "text": seed_text(article_id)})
+        assert response.status_code == 201, response.text
+        results[article_id] = response.json()
+    return results
 
 
 @pytest.fixture

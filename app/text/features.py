@@ -32,7 +32,6 @@ class StoryWeights:
 
 @dataclass(frozen=True)
 class Features:
-    lang: str
     dup_shingles: frozenset[bytes]
     # term -> weight before IDF: sublinear tf, title, lead, names and numbers weighted in
     story_terms: dict[str, float]
@@ -113,7 +112,6 @@ def build_features(
     title: str | None, body: str, lang: str, shingle_size: int, weights: StoryWeights
 ) -> Features:
     return Features(
-        lang=lang,
         dup_shingles=dup_shingles(body, shingle_size),
         story_terms=story_terms(title, body, lang, weights),
     )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from app.cli import open_access_warning
 from app.config import Settings
-from app.main import create_app
 from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION
 
 READ_KEY = "read-key-0123456789abcdef"
@@ -23,12 +21,8 @@ def bearer(key: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def keyed(db_url):
-    def make(**settings) -> TestClient:
-        values = {"database_url": db_url, "auto_migrate": False, "api_keys": KEYS} | settings
-        return TestClient(create_app(Settings(**values)))
-
-    return make
+def keyed(app_client):
+    return lambda **overrides: app_client(api_keys=KEYS, **overrides)
 
 
 def test_without_a_key_nothing_is_read_or_written(keyed, row_counts):

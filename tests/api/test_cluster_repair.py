@@ -1,22 +1,14 @@
 """A cluster that grew into two stories is split; members, sizes and ids stay consistent."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from tests.texts import MILLBROOK_BUDGET, MILLBROOK_BUDGET_DE, MILLBROOK_MAYOR
 
 
 @pytest.fixture
-def greedy(settings):
+def greedy(app_client):
     """Joins everything that shares a term: the second story lands in the first's cluster."""
-
-    def make(**overrides):
-        return TestClient(
-            create_app(settings.model_copy(update={"join_threshold": 1e-6, **overrides}))
-        )
-
-    return make
+    return lambda **overrides: app_client(join_threshold=1e-6, **overrides)
 
 
 def _post_interleaved(client) -> dict[str, dict]:

@@ -1,6 +1,7 @@
 """Cluster listing and paging, deletion, replacement, restart, health."""
 
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from app.main import create_app
 from tests.texts import (
@@ -98,5 +99,13 @@ def test_health_readiness_and_metrics(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+    def ingested(outcome: str) -> float:
+        labels = {"outcome": outcome}
+        return REGISTRY.get_sample_value("story_articles_ingested_total", labels) or 0.0
+
+    created, repeated = ingested("created"), ingested("repeat")
     client.post("/articles", json={"id": "e1", "text": ENGLISH_ELECTION})
+    client.post("/articles", json={"id": "e1", "text": ENGLISH_ELECTION})
+    assert (ingested("created"), ingested("repeat")) == (created + 1, repeated + 1)
     assert "story_articles_ingested_total" in client.get("/metrics").text

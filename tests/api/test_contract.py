@@ -1,6 +1,7 @@
 """Idempotency, conflicts, validation and limits: bad input changes nothing."""
 
 import pytest
+from sqlalchemy import text
 
 from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION
 
@@ -83,7 +84,7 @@ def test_unknown_routes_and_ids_are_json_404(client):
         assert response.json()["error"] == "NotFound"
 
 
-def test_html_goes_through_the_extractor(client):
+def test_html_goes_through_the_extractor(client, sessions):
     paragraphs = "".join(f"<p>{p}</p>" for p in ENGLISH_BRIDGE.split("\n")[1:])
     html = (
         "<html><head><title>Bridge collapse closes river crossing</title></head><body>"
@@ -98,7 +99,11 @@ def test_html_goes_through_the_extractor(client):
     body = from_html.json()
     assert body["duplicate_of"] == "t" and body["cluster_id"] == from_text["cluster_id"]
     detail = client.get("/articles/h").json()
-    assert "Cookie" not in str(detail) and detail["title"]
+    assert detail["title"].startswith("Bridge collapse closes river crossing")  # the page's title
+    with sessions() as session:
+        stored = session.execute(text("SELECT text FROM articles WHERE id = 'h'")).scalar_one()
+    assert "Millbrook" in stored  # the article's own text was kept ...
+    assert "Cookie" not in stored and "Sport" not in stored  # ... footer and navigation not
 
 
 def test_batch_reports_each_item_in_order(client, row_counts):

@@ -6,10 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
 from app.text.features import MAX_STORY_TERMS
 from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION
 
@@ -154,11 +151,10 @@ def test_timestamps_carry_their_utc_offset(client):
     assert article["ingested_at"].endswith("Z")
 
 
-def test_the_text_limit_applies_after_unicode_normalisation(db_url, row_counts):
-    settings = Settings(database_url=db_url, auto_migrate=False, max_text_chars=10_000)
+def test_the_text_limit_applies_after_unicode_normalisation(app_client, row_counts):
     # 1,000 characters that NFKC makes 18,000 (U+FDFA is one ligature of 18 letters)
     body = {"id": "fdfa", "text": ENGLISH_BRIDGE + " \ufdfa" * 1_000}
-    with TestClient(create_app(settings)) as client:
+    with app_client(max_text_chars=10_000) as client:
         response = client.post("/articles", json=body)
     assert response.status_code == 422 and "normalised" in response.json()["detail"]
     assert row_counts()["articles"] == 0

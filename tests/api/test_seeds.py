@@ -1,16 +1,8 @@
 """The job in one example: the two seeds form one story, another event does not join."""
 
 from seeds.loader import SEEDS, seed_text
+from tests.conftest import post_seeds
 from tests.texts import GERMAN_FLOOD, GERMAN_TRUMP_UKRAINE
-
-
-def post_seeds(client) -> dict[str, dict]:
-    results = {}
-    for article_id in SEEDS:
-        response = client.post("/articles", json={"id": article_id, "text": seed_text(article_id)})
-        assert response.status_code == 201, response.text
-        results[article_id] = response.json()
-    return results
 
 
 def test_seed_articles_share_a_cluster(client):

@@ -1,12 +1,10 @@
 """Changing the LSH parameters on a populated index: refused until reindexed, then exact."""
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app import cli
 from app.errors import NotReady
-from app.main import create_app
 from app.services import ingest
 from seeds.loader import seed_text
 from tests.texts import GERMAN_FLOOD
@@ -15,13 +13,15 @@ REUTERS, TAZ = "reuters-summit-2018-05", "taz-summit-2018-05"
 
 
 def _post(client, article_id):
+    """One seed (post_seeds in conftest posts both and expects them stored)."""
     return client.post("/articles", json={"id": article_id, "text": seed_text(article_id)})
 
 
-def test_other_lsh_parameters_are_refused_until_reindex(client, settings, row_counts, monkeypatch):
+def test_other_lsh_parameters_are_refused_until_reindex(
+    client, settings, app_client, row_counts, monkeypatch
+):
     first = _post(client, REUTERS).json()
-    changed = settings.model_copy(update={"story_lsh_threshold": 0.1})
-    with TestClient(create_app(changed)) as other:
+    with app_client(story_lsh_threshold=0.1) as other:
         before = row_counts()
         refused = _post(other, TAZ)
         assert refused.status_code == 503
