@@ -29,16 +29,9 @@ def _counted(metrics: str, route: str) -> float:
 
 
 def test_metrics_sum_all_workers(tmp_path):
-    port = _free_port()
     env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path}/serve.db"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(env, "--workers", "2")
     try:
         _wait_ready(base)
         for _ in range(30):  # a new connection each: the workers share them out
@@ -63,20 +56,13 @@ def test_sigterm_ends_serve_within_the_grace_period_while_the_database_hangs(db_
     if url.get_backend_name() != "postgresql":
         pytest.skip("a PostgreSQL server to put a proxy in front of: the PostgreSQL run")
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
-    port = _free_port()
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
     env = os.environ | {
         "DATABASE_URL": proxied,
         "STORY_SHUTDOWN_GRACE_S": "3",
         "STORY_DB_TIMEOUT_S": "60",  # the request would hang for a minute
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(env)
     try:
         _wait_ready(base)
         proxy.freeze()
@@ -94,6 +80,16 @@ def test_sigterm_ends_serve_within_the_grace_period_while_the_database_hangs(db_
         if server.poll() is None:
             server.kill()
     assert stopped_after < 3 + 2.0, stopped_after
+
+
+def _serve(env: dict, *options: str) -> tuple[subprocess.Popen, str]:
+    """`story-clusters serve` on a free port, and its base URL."""
+    port = _free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *options]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return server, f"http://127.0.0.1:{port}"
 
 
 def _wait_ready(base: str) -> None:
