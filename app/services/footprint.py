@@ -38,9 +38,7 @@ def add(
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
     if cluster is None:
-        cluster = _new_cluster(
-            session, cache, terms, given.published_at, prepared.lang, config, now
-        )
+        cluster = _new_cluster(session, cache, terms, given.published_at, config, now)
     else:
         join_cluster(session, cache, cluster, terms, given.published_at, config, now)
     pk = repo.insert_article(
@@ -107,9 +105,9 @@ def write_pending_counts(session: Session, cache: IndexCache) -> None:
         repo.add_term_counts(session, lang, terms, docs)
 
 
-def _new_cluster(session, cache, terms, published, lang, config, now) -> ClusterState:
+def _new_cluster(session, cache, terms, published, config, now) -> ClusterState:
     centroid = truncate(add_to_centroid({}, terms), config.centroid_terms)
-    values = {"size": 1, "centroid": centroid, "lang": lang}
+    values = {"size": 1, "centroid": centroid}
     values.update(first_published=published, last_published=published)
     cluster_id = repo.insert_cluster(session, {**values, "created_at": now, "updated_at": now})
     cluster = ClusterState(cluster_id, 1, centroid, published, published)

@@ -38,7 +38,6 @@ class Cluster(Base):
     )
     # Sum of unit term vectors of the members (before IDF), truncated to the top terms.
     centroid: Mapped[dict] = mapped_column(JSON, default=dict)
-    lang: Mapped[str | None] = mapped_column(String(8), default=None)
     first_published: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     last_published: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime)
