@@ -10,13 +10,13 @@ from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 
-from app.clustering import metrics
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.services import ingest as ingest_service
 from app.services import planning
 from app.services.analysis import ArticleIn
 from app.store import migrate, repo
+from evaluation import metrics
 
 
 @dataclass

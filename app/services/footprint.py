@@ -66,7 +66,7 @@ def add(
         },
     )
     keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    repo.SqlBucketStore(session).add(pk, keys)
+    repo.bucket_store(session).add(pk, keys)
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
@@ -81,7 +81,7 @@ def remove(
     """Take back everything ``add`` wrote for the article, and the row itself. Its copies
     re-group around the earliest of them. Removal reaches rows the cache does not
     track (copies, spans), so the cache starts again from the database."""
-    repo.SqlBucketStore(session).remove(article.pk)
+    repo.bucket_store(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key = source_key(ArticleIn(url=article.url, source=article.source))
     if key:

@@ -78,7 +78,7 @@ def rebuild(session: Session, config: ClusteringConfig, now) -> int:
                 f"signatures were made with other parameters ({'; '.join(changed)}): "
                 "reindexing cannot change them; ingest the articles into a new database"
             )
-    store = repo.SqlBucketStore(session)
+    store = repo.bucket_store(session)
     repo.delete_postings(session)
     articles = 0
     for batch in repo.signature_batches(session):

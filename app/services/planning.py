@@ -174,7 +174,7 @@ def plan(
     exclude_pk: int | None = None,
 ) -> Plan:
     keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    hits_by_index = repo.SqlBucketStore(session).probe(keys, config.bucket_cap)
+    hits_by_index = repo.bucket_store(session).probe(keys, config.bucket_cap)
     dup_hits, story_hits = hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
     for observe in probe_observers:
         observe(analysis.prepared.article_id, story_hits.keys())

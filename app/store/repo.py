@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.db import PerEngine
+from app.lsh.protocol import BucketStore
 from app.store.models import (
     Article,
     Cluster,
@@ -193,6 +194,12 @@ _PROBE_LATERAL = (
     " WHERE lsh_index = k.i AND band_key = k.key ORDER BY article_pk DESC LIMIT %s) AS p"
     " ORDER BY k.ord, p.article_pk DESC"
 )
+
+
+def bucket_store(session: Session) -> BucketStore:
+    """The LSH buckets, as the algorithm sees them (typed: SqlBucketStore must keep to
+    the protocol)."""
+    return SqlBucketStore(session)
 
 
 class SqlBucketStore:

@@ -6,8 +6,8 @@ import pytest
 
 from app.clustering.assign import ClusterScore, decide_story
 from app.clustering.config import ClusteringConfig
-from app.clustering.metrics import adjusted_rand_index, bcubed, pairwise
 from app.clustering.score import add_to_centroid, cosine, idf, truncate
+from evaluation.metrics import adjusted_rand_index, bcubed, pairwise
 
 GOLD = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
 
