@@ -59,7 +59,7 @@ def split_if_two_stories(
     if _split_by_language(staying, moved):
         return None
     new_id = repo.insert_cluster(
-        session, {"size": 0, "centroid": {}, "lang": lang, "created_at": now, "updated_at": now}
+        session, {"size": 0, "centroid": {}, "created_at": now, "updated_at": now}
     )
     repo.move_articles(session, moving, new_id)
     cache.moved(moving, new_id)

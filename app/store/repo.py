@@ -370,12 +370,6 @@ def get_cluster(session: Session, cluster_id: int) -> Cluster | None:
     return session.get(Cluster, cluster_id)
 
 
-def add_cluster(session: Session, cluster: Cluster) -> Cluster:
-    session.add(cluster)
-    session.flush()
-    return cluster
-
-
 _CLUSTER_STATE = (
     Cluster.id,
     Cluster.size,
