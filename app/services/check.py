@@ -17,46 +17,65 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
-from app.lsh.bands import posting_keys
-from app.lsh.signatures import from_bytes
-from app.services.analysis import ArticleIn, source_key
+from app.services import footprint, layout
 from app.store import repo
-from app.store.models import DUP_INDEX, STORY_INDEX, Article
-from app.text.boilerplate import line_fingerprint
-from app.text.normalise import split_lines
+from app.store.models import Article
 
 EXAMPLES = 5  # broken rows named per invariant
 
 
 def check_database(session: Session, config: ClusteringConfig) -> list[str]:
-    """One line per broken invariant (empty: everything holds)."""
+    """One line per broken invariant (empty: everything holds). The articles are read
+    once, for their postings and for the recount together."""
     with session.begin():
         return [
-            *_postings_match_signatures(session, config),
+            *_scan_articles(session, config),
             *_no_orphan_postings(session),
             *_cluster_sizes(session),
             *_articles_in_live_clusters(session),
-            *_statistics_recount(session),
         ]
 
 
-def _postings_match_signatures(session: Session, config: ClusteringConfig) -> list[str]:
-    wrong: list[str] = []
-    columns = (Article.id, Article.dup_signature, Article.story_signature)
-    for batch in repo.article_batches(session, columns):
+_SCANNED = (
+    Article.id,
+    Article.dup_signature,
+    Article.story_signature,
+    Article.lang,
+    Article.story_terms,
+    Article.url,
+    Article.source,
+    Article.text,
+)
+
+
+def _scan_articles(session: Session, config: ClusteringConfig) -> list[str]:
+    """Postings against each article's signatures, and the statistics recount."""
+    wrong_postings: list[str] = []
+    terms: Counter[tuple[str, str]] = Counter()
+    langs: Counter[str] = Counter()
+    lines: Counter[tuple[str, int]] = Counter()
+    for batch in repo.article_batches(session, _SCANNED):
         stored = repo.postings_of(session, [row[0] for row in batch])
-        for pk, article_id, dup_signature, story_signature in batch:
+        for pk, article_id, dup_sig, story_sig, lang, story_terms, url, source, text in batch:
             expected = {
-                (DUP_INDEX, key)
-                for key in posting_keys(from_bytes(dup_signature), *config.dup_bands())
-            } | {
-                (STORY_INDEX, key)
-                for key in posting_keys(from_bytes(story_signature), *config.story_bands())
+                (index, key)
+                for index, keys in layout.stored_keys(config, dup_sig, story_sig).items()
+                for key in keys
             }
             if stored[pk] != expected:
                 missing, extra = len(expected - stored[pk]), len(stored[pk] - expected)
-                wrong.append(f"{article_id!r} ({missing} missing, {extra} extra)")
-    return _report("postings: articles whose postings differ from their signatures", wrong)
+                wrong_postings.append(f"{article_id!r} ({missing} missing, {extra} extra)")
+            langs[lang] += 1
+            terms.update((lang, term) for term in story_terms)
+            key, fingerprints = footprint.stored_source_lines(url, source, text)
+            if key is not None:
+                lines.update((key, fingerprint) for fingerprint in fingerprints)
+    return [
+        *_report("postings: articles whose postings differ from their signatures", wrong_postings),
+        *_compare("term statistics", repo.all_term_stats(session), terms),
+        *_compare("language statistics", repo.all_lang_stats(session), langs),
+        *_compare("source-line counts", repo.all_source_lines(session), lines),
+    ]
 
 
 def _no_orphan_postings(session: Session) -> list[str]:
@@ -77,26 +96,6 @@ def _articles_in_live_clusters(session: Session) -> list[str]:
         f"{aid!r} (cluster {cid})" for aid, cid in repo.articles_outside_live_clusters(session)
     ]
     return _report("articles: not in a live cluster", wrong)
-
-
-def _statistics_recount(session: Session) -> list[str]:
-    terms: Counter[tuple[str, str]] = Counter()
-    langs: Counter[str] = Counter()
-    lines: Counter[tuple[str, int]] = Counter()
-    columns = (Article.lang, Article.story_terms, Article.url, Article.source, Article.text)
-    for batch in repo.article_batches(session, columns):
-        for _pk, lang, story_terms, url, source, text in batch:
-            langs[lang] += 1
-            terms.update((lang, term) for term in story_terms)
-            key = source_key(ArticleIn(url=url, source=source))
-            if key:
-                fingerprints = {line_fingerprint(line) for line in split_lines(text)}
-                lines.update((key, fingerprint) for fingerprint in fingerprints)
-    return [
-        *_compare("term statistics", repo.all_term_stats(session), terms),
-        *_compare("language statistics", repo.all_lang_stats(session), langs),
-        *_compare("source-line counts", repo.all_source_lines(session), lines),
-    ]
 
 
 def _compare(name: str, stored: dict, recount: Counter) -> list[str]:

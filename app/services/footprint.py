@@ -83,9 +83,8 @@ def remove(
     track (copies, spans), so the cache starts again from the database."""
     repo.bucket_store(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
-    key = source_key(ArticleIn(url=article.url, source=article.source))
+    key, lines = stored_source_lines(article.url, article.source, article.text)
     if key:
-        lines = [line_fingerprint(line) for line in split_lines(article.text)]
         repo.bump_source_lines(session, key, lines, -1)
     _rehome_copies(session, article)
     cluster_id = article.cluster_id
@@ -97,6 +96,17 @@ def remove(
     cluster.first_published, cluster.last_published = repo.member_time_span(session, cluster_id)
     save_cluster(session, cache, cluster, now)
     cache.clear()
+
+
+def stored_source_lines(
+    url: str | None, source: str | None, text: str
+) -> tuple[str | None, set[int]]:
+    """The source key and line fingerprints a stored article counted in: what ``add``
+    counted from its analysis, recomputed from the row."""
+    key = source_key(ArticleIn(url=url, source=source))
+    if key is None:
+        return None, set()
+    return key, {line_fingerprint(line) for line in split_lines(text)}
 
 
 def write_pending_counts(session: Session, cache: IndexCache) -> None:

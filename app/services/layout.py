@@ -83,11 +83,17 @@ def rebuild(session: Session, config: ClusteringConfig, now) -> int:
     articles = 0
     for batch in repo.signature_batches(session):
         for pk, dup_signature, story_signature in batch:
-            keys = {
-                DUP_INDEX: posting_keys(from_bytes(dup_signature), *config.dup_bands()),
-                STORY_INDEX: posting_keys(from_bytes(story_signature), *config.story_bands()),
-            }
-            store.add(pk, keys)
+            store.add(pk, stored_keys(config, dup_signature, story_signature))
             articles += 1
     repo.save_index_layout(session, wanted, now)
     return articles
+
+
+def stored_keys(
+    config: ClusteringConfig, dup_signature: bytes, story_signature: bytes
+) -> dict[int, list[int]]:
+    """The band keys, per index, that an article's stored signatures give."""
+    return {
+        DUP_INDEX: posting_keys(from_bytes(dup_signature), *config.dup_bands()),
+        STORY_INDEX: posting_keys(from_bytes(story_signature), *config.story_bands()),
+    }
