@@ -52,7 +52,9 @@ def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: 
         members = repo.cluster_members(session, cluster.id, after_pk, limit + 1)
         more = len(members) > limit
         members = members[:limit]
-        representative = repo.first_member(session, cluster.id)
+        # the earliest member: the first page already holds it
+        first_page = after_pk is None and members
+        representative = members[0] if first_page else repo.first_member(session, cluster.id)
         roots = {m.duplicate_of_pk for m in [*members, representative] if m and m.duplicate_of_pk}
         return ClusterView(
             cluster=cluster,
