@@ -21,21 +21,24 @@ from sqlalchemy.engine import Engine
 
 
 class Watchdog:
-    """Deadlines of DBAPI connections, checked every ``tick`` seconds."""
+    """Deadlines of DBAPI connections, checked every ``tick`` seconds by one thread for
+    the whole process (started on first use), whatever the number of engines."""
 
-    def __init__(self, seconds: float, tick: float = 0.1) -> None:
-        self.seconds = seconds
+    def __init__(self, tick: float = 0.1) -> None:
         self.tick = tick
         self.deadlines: dict[int, tuple[float, int]] = {}  # id(connection) -> (when, fd)
         self.guard = threading.Lock()
-        self.fired = 0
-        threading.Thread(target=self._watch, name="db-deadline", daemon=True).start()
+        self.started = False
 
-    def arm(self, dbapi_connection) -> None:
+    def arm(self, dbapi_connection, seconds: float) -> None:
         fd = _socket_of(dbapi_connection)
-        if fd is not None:
-            with self.guard:
-                self.deadlines[id(dbapi_connection)] = (time.monotonic() + self.seconds, fd)
+        if fd is None:
+            return
+        with self.guard:
+            self.deadlines[id(dbapi_connection)] = (time.monotonic() + seconds, fd)
+            if not self.started:
+                threading.Thread(target=self._watch, name="db-deadline", daemon=True).start()
+                self.started = True
 
     def disarm(self, dbapi_connection) -> None:
         with self.guard:
@@ -49,7 +52,6 @@ class Watchdog:
                 late = [key for key, (when, _) in self.deadlines.items() if when <= now]
                 expired = [self.deadlines.pop(key)[1] for key in late]
             for fd in expired:
-                self.fired += 1
                 _shut_down(fd)
 
 
@@ -74,15 +76,18 @@ def _shut_down(fd: int) -> None:
         duplicate.close()
 
 
-def install(engine: Engine, seconds: float) -> Watchdog:
+_watchdog = Watchdog()
+
+
+def install(engine: Engine, seconds: float) -> None:
     """Arm on every database operation of ``engine``'s connections; disarm when a
     connection goes back to the pool."""
-    watchdog = Watchdog(seconds)
+    watchdog = _watchdog
 
     def arm_connection(connection) -> None:
         if connection.invalidated or connection.closed:
             return  # a lost connection: nothing left to wait on
-        watchdog.arm(connection.connection.dbapi_connection)
+        watchdog.arm(connection.connection.dbapi_connection, seconds)
 
     def arm_cursor(connection, _cursor, _statement, _parameters, _context, _many) -> None:
         arm_connection(connection)
@@ -95,4 +100,3 @@ def install(engine: Engine, seconds: float) -> Watchdog:
         event.listen(engine, name, arm_connection)
     event.listen(engine.pool, "checkin", disarm)
     event.listen(engine.pool, "close", disarm)
-    return watchdog
