@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -16,13 +17,21 @@ def no_unknown_query_parameters(request: Request) -> None:
     """Unknown query parameters are refused, as unknown body fields are: a misspelt
     filter (``min_sise=5``) would otherwise be silently ignored."""
     route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if not request.query_params or not isinstance(route, APIRoute):
         return
-    known = {param.alias for param in _all_query_params(dependant)}
+    dependant = route.dependant
+    key = (route.path_format, tuple(sorted(route.methods or ())))  # the same in every app
+    known = _known_query_params.get(key)
+    if known is None:  # once per route: its parameters do not change
+        known = _known_query_params[key] = frozenset(
+            param.alias for param in _all_query_params(dependant)
+        )
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise InvalidInput(f"unknown query parameter(s): {', '.join(map(repr, unknown))}")
+
+
+_known_query_params: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
 
 def _all_query_params(dependant) -> Iterator:

@@ -197,3 +197,9 @@ def test_pages_read_only_the_columns_they_answer(client):
     assert "articles.id" in read and "clusters.size" in read  # the pages' own columns
     for heavy in ("articles.text", "story_terms", "signature", "centroid"):
         assert heavy not in read, heavy
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(client):
+    response = client.get("/clusters", params={"min_sise": 5})
+    assert response.status_code == 422 and "min_sise" in response.json()["detail"]
+    assert client.get("/clusters", params={"min_size": 5}).status_code == 200
