@@ -20,21 +20,19 @@ import argparse
 import json
 import tempfile
 import time
-import uuid
 from itertools import islice
 from pathlib import Path
 
 from datasketch import MinHashLSH
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.cli import parse_record
 from app.config import Settings
-from app.db import make_engine, make_sessionmaker, normalise_url
+from app.db import make_engine, make_sessionmaker
 from app.services.analysis import warm_up
 from app.services.bulk import bulk_ingest
 from app.store import migrate
-from bench.common import ReferenceSketcher, report_beside, write_report
+from bench.common import ReferenceSketcher, fresh_postgres, report_beside, write_report
 
 
 def limited_copy(source: Path, limit: int | None, folder: str) -> Path:
@@ -87,22 +85,6 @@ def ours(path: Path, url: str, workers: int | None, batch_size: int) -> dict:
         "seconds": seconds,
         "per_second": done / seconds,
     }
-
-
-def fresh_postgres(server_url: str) -> tuple[str, callable]:
-    """A new database on the server, and a function that drops it."""
-    name = f"story_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(server_url)).set(database=name)
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.render_as_string(hide_password=False), drop
 
 
 def main() -> None:

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import uuid
 from pathlib import Path
 
 from datasketch import MinHash
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.db import normalise_url
 
 _WORD = re.compile(r"\w+")
 
@@ -45,3 +51,25 @@ def report_beside(report: dict, name: str, result: dict, reference: str) -> None
 def write_report(report: dict, out: Path | None) -> None:
     if out:
         out.write_text(json.dumps(report, indent=2))
+
+
+def fresh_postgres(server_url: str) -> tuple[str, callable]:
+    """A new database on the server, and a function that drops it."""
+    name = f"story_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(server_url)).set(database=name)
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,8 +33,14 @@ import httpx
 from datasketch import MinHashLSH
 
 from app.store import migrate
-from bench.bulk import fresh_postgres
-from bench.common import ReferenceSketcher, percentile, report_beside, write_report
+from bench.common import (
+    ReferenceSketcher,
+    free_port,
+    fresh_postgres,
+    percentile,
+    report_beside,
+    write_report,
+)
 
 API_FIELDS = ("id", "title", "text", "html", "url", "source", "published_at", "lang")
 
@@ -86,12 +91,6 @@ def _summary(requests: int, seconds: float, latencies: list[float]) -> dict:
         "p50_ms": 1e3 * statistics.median(latencies),
         "p99_ms": 1e3 * percentile(latencies, 0.99),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:

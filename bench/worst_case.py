@@ -22,8 +22,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.main import create_app
 from app.store import migrate
-from bench.bulk import fresh_postgres
-from bench.common import write_report
+from bench.common import fresh_postgres, write_report
 
 _LEAD = "Talks in Singapore: the summit between the two leaders was planned for June. "
 

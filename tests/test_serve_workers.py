@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ import time
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from bench.common import free_port
 
 
 def _counted(metrics: str, route: str) -> float:
@@ -84,7 +79,7 @@ def test_sigterm_ends_serve_within_the_grace_period_while_the_database_hangs(db_
 
 def _serve(env: dict, *options: str) -> tuple[subprocess.Popen, str]:
     """`story-clusters serve` on a free port, and its base URL."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *options]
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -67,24 +67,13 @@ def test_readiness_fails_until_the_schema_is_migrated(tmp_path):
 def _fresh_database(database_url: str, tmp_path):
     """An empty database of the suite's kind: a new SQLite file, or a new PostgreSQL
     database on the suite's server (dropped afterwards)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+
+    from bench.common import fresh_postgres
 
     if make_url(database_url).get_backend_name() == "sqlite":
         return f"sqlite:///{tmp_path}/concurrent.db", lambda: None
-    name = f"story_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(database_url).set(database=name).render_as_string(hide_password=False), drop
+    return fresh_postgres(database_url)
 
 
 def test_three_concurrent_migrate_runs_on_an_empty_database_all_succeed(database_url, tmp_path):
