@@ -67,6 +67,13 @@ def seconds(moment: datetime) -> float:
     return (moment - _EPOCH).total_seconds()
 
 
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    """``array`` zero-padded to ``size`` entries."""
+    grown = np.zeros(size, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
 class RefTable:
     """The ArticleRefs of candidate articles as arrays indexed by pk: a plan reads the
     refs of a thousand candidates per article, which as objects cost more than the
@@ -77,14 +84,12 @@ class RefTable:
         self.cluster = np.zeros(1024, dtype=np.int64)
         self.duplicate_of = np.zeros(1024, dtype=np.int64)  # 0: none (pks start at 1)
         self.published = np.zeros(1024)  # seconds since 1970, NaN: undated
-        self.count = 0
 
     def __len__(self) -> int:
-        return self.count
+        return int(self.known.sum())
 
     def put(self, pk: int, cluster_id: int, duplicate_of: int | None, published) -> None:
         self._fit(pk)
-        self.count += not self.known[pk]
         self.known[pk] = True
         self.cluster[pk] = cluster_id
         self.duplicate_of[pk] = duplicate_of or 0
@@ -114,17 +119,14 @@ class RefTable:
 
     def clear(self) -> None:
         self.known[:] = False
-        self.count = 0
 
     def _fit(self, pk: int) -> None:
         if pk < len(self.known):
             return
         size = max(pk + 1, 2 * len(self.known))
-        grow = size - len(self.known)
-        self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
-        self.cluster = np.concatenate([self.cluster, np.zeros(grow, dtype=np.int64)])
-        self.duplicate_of = np.concatenate([self.duplicate_of, np.zeros(grow, dtype=np.int64)])
-        self.published = np.concatenate([self.published, np.zeros(grow)])
+        self.known, self.cluster, self.duplicate_of, self.published = (
+            _grown(a, size) for a in (self.known, self.cluster, self.duplicate_of, self.published)
+        )
 
 
 class TermTable:
@@ -160,11 +162,11 @@ class TermTable:
     def _add(self, term: str) -> int:
         term_id = len(self.ids)
         if term_id >= len(self.df):
-            grow = len(self.df)
-            self.df = np.concatenate([self.df, np.zeros(grow)])
-            self.prior = np.concatenate([self.prior, np.zeros(grow)])
-            self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
-            self.scratch = np.zeros(len(self.df))
+            size = 2 * len(self.df)
+            self.df, self.prior, self.known = (
+                _grown(a, size) for a in (self.df, self.prior, self.known)
+            )
+            self.scratch = np.zeros(size)
         self.ids[term] = term_id
         self.terms.append(term)
         self.prior[term_id] = prior_doc_share(self.lang, term)
