@@ -8,15 +8,20 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from app.config import Settings, get_settings
 from app.errors import AppError
 from app.services.analysis import ArticleIn
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def _settings(overrides: list[str] | None = None) -> Settings:
@@ -65,21 +70,32 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     return 0
 
 
-def load_seeds(settings: Settings) -> list[str]:
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the configured database; the engine is closed afterwards."""
     from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+def load_seeds(settings: Settings) -> list[str]:
     from app.services import ingest
     from app.store import migrate
     from seeds.loader import seed_articles
 
     migrate.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
     lines = []
-    for article in seed_articles():
-        with sessions() as session:
-            result = ingest.ingest(session, article, settings.clustering(), settings.max_text_chars)
-        lines.append(f"seed {result.id}: cluster {result.cluster_id}")
-    engine.dispose()
+    with _database(settings) as sessions:
+        for article in seed_articles():
+            with sessions() as session:
+                result = ingest.ingest(
+                    session, article, settings.clustering(), settings.max_text_chars
+                )
+            lines.append(f"seed {result.id}: cluster {result.cluster_id}")
     return lines
 
 
@@ -166,7 +182,6 @@ def parse_record(line: str) -> ArticleIn:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.db import make_engine, make_sessionmaker
     from app.services.bulk import bulk_ingest, count_lines
     from app.store import migrate
 
@@ -178,12 +193,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"no such file: {path}", file=sys.stderr)
         return 2
     total = count_lines(path)
-    engine = make_engine(settings.database_url)
     started = time.perf_counter()
-    with tqdm(total=total, unit="article", disable=args.quiet, smoothing=0.1) as bar:
+    bar = tqdm(total=total, unit="article", disable=args.quiet, smoothing=0.1)
+    with bar, _database(settings) as sessions:
         summary = bulk_ingest(
             path,
-            make_sessionmaker(engine),
+            sessions,
             settings.clustering(),
             settings.max_text_chars,
             parse_record,
@@ -191,7 +206,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             progress=bar.update,
         )
-    engine.dispose()
     seconds = time.perf_counter() - started
     for failure in summary.failures:
         print(failure, file=sys.stderr)
@@ -204,38 +218,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from app.db import make_engine, make_sessionmaker
     from app.services import ingest
     from app.store import migrate
 
     settings = _settings()
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
     try:
-        with make_sessionmaker(engine)() as session:
+        with _database(settings) as sessions, sessions() as session:
             articles = ingest.reindex(session, settings.clustering())
     except AppError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(f"reindexed {articles} articles")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 when every invariant holds; 1, naming each broken one, when not."""
-    from app.db import make_engine, make_sessionmaker
     from app.services.check import check_database
 
     settings = _settings([f"database_url={args.database_url}"] if args.database_url else None)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            problems = check_database(session, settings.clustering())
-    finally:
-        engine.dispose()
+    with _database(settings) as sessions, sessions() as session:
+        problems = check_database(session, settings.clustering())
     for problem in problems:
         print(f"BROKEN {problem}")
     if problems:
