@@ -7,6 +7,7 @@ import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+import orjson
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -50,6 +51,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+# Centroids, story terms and neighbour lists are JSON columns written for every article:
+# the standard library's encoder was a tenth of the writer's time, orjson's is a fraction.
+_JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(
     url: str,
     *,
@@ -70,6 +80,7 @@ def make_engine(
             url,
             connect_args={"timeout": sqlite_busy_timeout_s, "check_same_thread": False},
             hide_parameters=True,
+            **_JSON_CODEC,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -89,6 +100,7 @@ def make_engine(
         pool_timeout=timeout_s if timeout_s is not None else 30,
         hide_parameters=True,
         connect_args=connect_args,
+        **_JSON_CODEC,
     )
     if timeout_s is not None:
         from app.store import deadline

@@ -69,18 +69,17 @@ def _by_dialect(session: Session, statements: dict[str, TextClause]) -> TextClau
     return statements[session.get_bind().dialect.name]
 
 
-_ADD_POSTINGS = {
-    "postgresql": text(
-        "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
-        " SELECT i, k, :pk FROM unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[]))"
-        " AS x(i, k) ON CONFLICT DO NOTHING"
-    ),
-    "sqlite": text(
-        "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
-        " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), :pk"
-        " FROM json_each(:rows) WHERE true ON CONFLICT DO NOTHING"
-    ),
-}
+_ADD_POSTINGS_PG = text(
+    "INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+    " SELECT i, k, :pk FROM unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[]))"
+    " AS x(i, k) ON CONFLICT DO NOTHING"
+)
+# SQLite: the driver's executemany of one prepared statement costs half what unpacking a
+# JSON array in SQL does (0.22 against 0.44 ms for an article's 64 rows).
+_ADD_POSTINGS_SQLITE = (
+    "INSERT INTO lsh_postings (lsh_index, band_key, article_pk) VALUES (?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
 _ADD_TERMS = {
     "postgresql": text(
         "INSERT INTO term_stats (lang, term, df)"
@@ -216,9 +215,13 @@ class SqlBucketStore:
         if self.session.get_bind().dialect.name == "postgresql":
             indexes, keys = zip(*rows, strict=True)
             params = {"pk": article_pk, "indexes": list(indexes), "keys": list(keys)}
-        else:
-            params = {"pk": article_pk, "rows": json.dumps(rows)}
-        self.session.connection().execute(_by_dialect(self.session, _ADD_POSTINGS), params)
+            self.session.connection().execute(_ADD_POSTINGS_PG, params)
+            return
+        cursor = self.session.connection().connection.cursor()
+        try:
+            cursor.executemany(_ADD_POSTINGS_SQLITE, [(i, k, article_pk) for i, k in rows])
+        finally:
+            cursor.close()
 
     def probe(self, keys_by_index: Mapping[int, Sequence[int]], bucket_cap: int) -> dict:
         """index -> {article pk: keys shared}, for every index asked, in one statement.
