@@ -48,6 +48,18 @@ class Prepared:
 
 
 @dataclass(frozen=True)
+class EarlyProbe:
+    """An article's probe made before the writer's turn, on a snapshot of the index (by
+    a bulk worker, to take the probe off the one writer): the pks found for each band
+    key in turn (``per_key`` of them each, dup keys then story keys), and the newest
+    article pk the snapshot held. The writer completes it with what came after."""
+
+    snapshot_pk: int
+    pks: np.ndarray
+    per_key: list[int]
+
+
+@dataclass(frozen=True)
 class Analysis:
     prepared: Prepared
     features: Features
@@ -57,6 +69,8 @@ class Analysis:
     story_signature: np.ndarray
     dup_keys: list[int]
     story_keys: list[int]
+    # made for these band keys: an analysis made again (boilerplate dropped) has none
+    early_probe: EarlyProbe | None = None
 
 
 def content_hash(article: ArticleIn) -> str:

@@ -15,12 +15,18 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clustering.config import ClusteringConfig
+from app.db import make_engine
 from app.errors import AppError
 from app.services import ingest
-from app.services.analysis import Analysis, ArticleIn, analyse, prepare
+from app.services.analysis import Analysis, ArticleIn, EarlyProbe, analyse, prepare
+from app.store import repo
+from app.store.models import DUP_INDEX, STORY_INDEX
 
 # record parser, config and text limit of a worker process (set by its initializer)
 _worker: dict = {}
@@ -63,21 +69,41 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield line_no, line
 
 
-def _init_worker(parse, config: ClusteringConfig, max_text_chars: int) -> None:
-    _worker.update(parse=parse, config=config, max_text_chars=max_text_chars)
+def _init_worker(parse, config: ClusteringConfig, max_text_chars: int, database_url: str) -> None:
+    connection = make_engine(database_url).connect()  # one per worker, for its life
+    _worker.update(parse=parse, config=config, max_text_chars=max_text_chars, db=connection)
 
 
 def analyse_line(item: tuple[int, bytes]) -> Outcome:
-    """Worker: one JSONL line to a slim analysis (or the reason it was refused)."""
+    """Worker: one JSONL line to a slim analysis with its early probe (or the reason it
+    was refused)."""
     line_no, line = item
     try:
         article = _worker["parse"](line.decode("utf-8"))
         prepared = prepare(article, _worker["max_text_chars"])
-        return Outcome(line_no, _slim(analyse(prepared, _worker["config"])), None)
+        analysis = analyse(prepared, _worker["config"])
+        early = probed_early(_worker["db"], analysis, _worker["config"].bucket_cap)
+        return Outcome(line_no, _slim(early), None)
     except AppError as exc:
         return Outcome(line_no, None, exc.message)
     except ValueError as exc:  # UTF-8, JSON and validation errors
         return Outcome(line_no, None, str(exc).splitlines()[0] if str(exc) else repr(exc))
+
+
+def probed_early(connection: Connection, analysis: Analysis, bucket_cap: int) -> Analysis:
+    """The article's probe, made here on the index as it is now, so the one writer
+    only completes it with what it wrote since (``planning.completed_probe``) instead
+    of probing itself. If the database cannot answer, the writer probes."""
+    pairs = [(DUP_INDEX, key) for key in analysis.dup_keys]
+    pairs += [(STORY_INDEX, key) for key in analysis.story_keys]
+    try:
+        snapshot, pks, per_key = repo.probe_snapshot(connection, pairs, bucket_cap)
+        connection.rollback()  # holds no snapshot between articles
+    except SQLAlchemyError:
+        return analysis
+    # an array: a list of a thousand ints costs the writer's process more to unpickle
+    found = EarlyProbe(snapshot, np.array(pks, dtype=np.int64), per_key)
+    return replace(analysis, early_probe=found)
 
 
 def _slim(analysis: Analysis) -> Analysis:
@@ -111,7 +137,9 @@ def bulk_ingest(
     summary = BulkSummary()
     workers = workers if workers is not None else max(1, (os.cpu_count() or 2) - 1)
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, _init_worker, (parse, config, max_text_chars)) as pool:
+    database_url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    setup = (parse, config, max_text_chars, database_url)
+    with context.Pool(workers, _init_worker, setup) as pool:
         outcomes = pool.imap(analyse_line, read_lines(path), chunksize=16)
         for batch in _batches(outcomes, batch_size):
             _write_batch(sessions, batch, config, summary)

@@ -17,6 +17,7 @@ at most that many articles behind. `/match` and `/explain` read the database.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -229,12 +230,63 @@ class TermTable:
         self.foreign_lag += 2 * transactions
 
 
+class RecentPostings:
+    """The postings this process's writers wrote lately, by band key, so that a probe
+    made on an older snapshot (in a bulk worker) can be completed: its rows plus the
+    newer postings of its keys are exactly what probing now would read, because every
+    posting written since is newer (pks only grow) and was written by us, as long as
+    no one else wrote (any other writer, a rollback, a removal or a cache reset makes
+    it start again). Holds two generations of up to KEEP articles each."""
+
+    KEEP = 4096
+
+    def __init__(self) -> None:
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self.current: dict[tuple[int, int], list[int]] = {}
+        self.previous: dict[tuple[int, int], list[int]] = {}
+        self.articles = 0
+        self.previous_newest = self.current_newest = 0
+        # every article in the database with a larger pk is held here; None: unknown
+        self.complete_above: int | None = None
+
+    def start(self, newest_pk: int) -> None:
+        """Start afresh at the database's newest article pk (read under the lock)."""
+        self.invalidate()
+        self.complete_above = self.previous_newest = newest_pk
+
+    def add(self, pk: int, pairs: Iterable[tuple[int, int]]) -> None:
+        if self.complete_above is None:
+            return
+        if self.articles >= self.KEEP:  # the older generation goes, and what it covered
+            self.complete_above = self.previous_newest
+            self.previous, self.current, self.articles = self.current, {}, 0
+            self.previous_newest = self.current_newest
+        for pair in pairs:
+            self.current.setdefault(pair, []).append(pk)
+        self.articles += 1
+        self.current_newest = pk
+
+    def covers(self, snapshot_pk: int) -> bool:
+        return self.complete_above is not None and snapshot_pk >= self.complete_above
+
+    def newer(self, pair: tuple[int, int], snapshot_pk: int) -> list[int]:
+        """The pair's pks newer than the snapshot, newest first."""
+        current, previous = self.current.get(pair), self.previous.get(pair)
+        if current is None and previous is None:  # most keys: nothing written lately
+            return []
+        pks = (previous or []) + (current or [])
+        return pks[bisect_right(pks, snapshot_pk) :][::-1]
+
+
 class IndexCache:
     def __init__(self) -> None:
         self.generation: int | None = None
         self.tables: dict[str, TermTable] = {}
         self.clusters: dict[int, ClusterState] = {}
         self.refs = RefTable()
+        self.recent = RecentPostings()
         self.terms: dict[int, dict[str, float]] = {}  # article pk -> story terms
         self.arrays: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # (pk, lang)
         self.layout_checked = False
@@ -292,6 +344,7 @@ class IndexCache:
         """Clusters, candidate articles and the index layout: read again on demand."""
         self.clusters.clear()
         self.refs.clear()
+        self.recent.invalidate()
         self.terms.clear()
         self.arrays.clear()
         self.layout_checked = False

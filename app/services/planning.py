@@ -22,8 +22,8 @@ from app.clustering.assign import (
 from app.clustering.config import ClusteringConfig
 from app.clustering.score import idf, idf_array
 from app.lsh.signatures import from_bytes
-from app.services.analysis import Analysis
-from app.services.index_cache import ClusterState, IndexCache, RefTable, seconds
+from app.services.analysis import Analysis, EarlyProbe
+from app.services.index_cache import ClusterState, IndexCache, RecentPostings, RefTable, seconds
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from app.text.prior import prior_doc_share
@@ -166,6 +166,51 @@ def cluster_hits(
     return Counter(dict(zip(ids, values, strict=True)))
 
 
+def probe(
+    session: Session, cache: IndexCache, analysis: Analysis, config: ClusteringConfig
+) -> tuple[Counter, Counter]:
+    """Candidates in the dup and the story index: article pk -> band keys shared, in
+    the order the probe found them."""
+    early = analysis.early_probe
+    if early is not None:
+        recent = cache.recent
+        if recent.complete_above is None:
+            recent.start(repo.newest_article_pk(session))
+        if recent.covers(early.snapshot_pk):
+            return completed_probe(early, analysis, recent, config.bucket_cap)
+    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
+    hits_by_index = repo.bucket_store(session).probe(keys, config.bucket_cap)
+    return hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
+
+
+def completed_probe(
+    early: EarlyProbe, analysis: Analysis, recent: RecentPostings, cap: int
+) -> tuple[Counter, Counter]:
+    """An early probe plus the postings written since its snapshot."""
+    n_dup, snapshot = len(analysis.dup_keys), early.snapshot_pk
+    pairs = [(DUP_INDEX, key) for key in analysis.dup_keys]
+    pairs += [(STORY_INDEX, key) for key in analysis.story_keys]
+    newer = [recent.newer(pair, snapshot) for pair in pairs]
+    pks, dup_found = early.pks.tolist(), sum(early.per_key[:n_dup])
+    dup = _with_newer(pks[:dup_found], early.per_key[:n_dup], newer[:n_dup], cap)
+    story = _with_newer(pks[dup_found:], early.per_key[n_dup:], newer[n_dup:], cap)
+    return Counter(dup), Counter(story)
+
+
+def _with_newer(pks: list[int], per_key: list[int], newer: list[list[int]], cap: int):
+    """Per key, the newer pks first (they are the newest), then the snapshot's, ``cap``
+    in all: the rows a probe now would read, in its order."""
+    if not any(newer):
+        return pks
+    merged: list[int] = []
+    start = 0
+    for found, extra in zip(per_key, newer, strict=True):
+        merged += extra[:cap]
+        merged += pks[start : start + found][: max(0, cap - len(extra))]
+        start += found
+    return merged
+
+
 def plan(
     session: Session,
     cache: IndexCache,
@@ -173,9 +218,7 @@ def plan(
     config: ClusteringConfig,
     exclude_pk: int | None = None,
 ) -> Plan:
-    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    hits_by_index = repo.bucket_store(session).probe(keys, config.bucket_cap)
-    dup_hits, story_hits = hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
+    dup_hits, story_hits = probe(session, cache, analysis, config)
     for observe in probe_observers:
         observe(analysis.prepared.article_id, story_hits.keys())
     for hits in (dup_hits, story_hits):

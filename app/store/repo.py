@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import Row, Table, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.db import PerEngine
@@ -195,6 +195,28 @@ _PROBE_LATERAL = (
 )
 
 
+@lru_cache(maxsize=32)
+def _snapshot_probe_sql(n_keys: int) -> str:
+    """SQLite: the newest article pk, then ``_probe_sql``'s rows tagged with their key's
+    ordinal."""
+    per_key = (
+        f"SELECT * FROM (SELECT {i}, article_pk FROM lsh_postings"
+        f" WHERE lsh_index = ? AND band_key = ? ORDER BY article_pk DESC LIMIT ?)"
+        for i in range(n_keys)
+    )
+    return " UNION ALL ".join(["SELECT -1, max(pk) FROM articles", *per_key])
+
+
+_SNAPSHOT_PROBE_LATERAL = (
+    "SELECT ord, pk FROM (SELECT -1 AS ord, max(pk) AS pk FROM articles UNION ALL"
+    " SELECT k.ord - 1, p.article_pk"
+    " FROM unnest(%s::smallint[], %s::bigint[]) WITH ORDINALITY AS k(i, key, ord)"
+    " CROSS JOIN LATERAL (SELECT article_pk FROM lsh_postings"
+    " WHERE lsh_index = k.i AND band_key = k.key ORDER BY article_pk DESC LIMIT %s) AS p)"
+    " AS r ORDER BY ord, pk DESC"
+)
+
+
 def bucket_store(session: Session) -> BucketStore:
     """The LSH buckets, as the algorithm sees them (typed: SqlBucketStore must keep to
     the protocol)."""
@@ -250,6 +272,30 @@ class SqlBucketStore:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
 
 
+def probe_snapshot(
+    connection: Connection, pairs: Sequence[tuple[int, int]], bucket_cap: int
+) -> tuple[int, list[int], list[int]]:
+    """What ``SqlBucketStore.probe`` reads, as of one snapshot, and where that snapshot
+    ends: (the newest article pk it holds, the pks found in key order, how many per
+    key). One statement, so both come from the same snapshot."""
+    if connection.dialect.name == "postgresql":
+        sql = _SNAPSHOT_PROBE_LATERAL
+        args: list = [[i for i, _ in pairs], [k for _, k in pairs], bucket_cap]
+    else:
+        sql = _snapshot_probe_sql(len(pairs))
+        args = [value for index, key in pairs for value in (index, key, bucket_cap)]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    per_key = [0] * len(pairs)
+    for ordinal, _ in rows[1:]:
+        per_key[ordinal] += 1
+    return rows[0][1] or 0, [pk for _, pk in rows[1:]], per_key
+
+
 def delete_postings(session: Session) -> None:
     session.execute(delete(LshPosting))
 
@@ -273,6 +319,10 @@ def engine_of(session: Session) -> Engine:
     bare connection)."""
     bind = session.get_bind()
     return bind if isinstance(bind, Engine) else bind.engine
+
+
+def newest_article_pk(session: Session) -> int:
+    return session.execute(select(func.max(Article.pk))).scalar_one() or 0
 
 
 def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:

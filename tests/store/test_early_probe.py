@@ -1,0 +1,109 @@
+"""Bulk workers probe the index on a snapshot before the writer's turn; the writer
+completes the probe with what it wrote since. Completed, it must read exactly what the
+writer's own probe would read now; when it cannot know (a rollback, another writer),
+the writer probes itself."""
+
+import pytest
+
+from app.db import make_engine, make_sessionmaker
+from app.services import ingest, planning
+from app.services.analysis import ArticleIn, analyse, prepare
+from app.services.bulk import probed_early
+from app.services.index_cache import RecentPostings
+from app.store import repo
+from app.store.models import DUP_INDEX, STORY_INDEX
+from tests.texts import ENGLISH_ELECTION
+
+
+def reports(config, first: int, last: int):
+    """Reports of one event sharing most band keys (so buckets fill past a small cap)."""
+    return [
+        analyse(
+            prepare(ArticleIn(id=f"e{i}", text=f"{ENGLISH_ELECTION}\nCorrection {i}."), 10**6),
+            config,
+        )
+        for i in range(first, last)
+    ]
+
+
+def probed_now(settings, analyses, config):
+    """Early probes of ``analyses`` on the index as it is now (as a worker makes them)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            return [probed_early(connection, a, config.bucket_cap) for a in analyses]
+    finally:
+        engine.dispose()
+
+
+def as_read_now(session, analysis, config):
+    """What the writer's own probe reads, in order."""
+    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
+    hits = repo.bucket_store(session).probe(keys, config.bucket_cap)
+    return [list(hits[DUP_INDEX].items()), list(hits[STORY_INDEX].items())]
+
+
+@pytest.mark.parametrize("bucket_cap", [2, 40])
+def test_a_completed_probe_reads_what_the_writer_would(settings, sessions, wipe, bucket_cap):
+    config = settings.model_copy(update={"bucket_cap": bucket_cap}).clustering()
+    with sessions() as session:
+        ingest.ingest_analysed(session, probed_now(settings, reports(config, 0, 2), config), config)
+    # the rest is probed before any of it is written, as a worker runs ahead of the writer
+    *written_since, target = probed_now(settings, reports(config, 2, 7), config)
+    with sessions() as session:
+        ingest.ingest_analysed(session, written_since, config)
+    snapshot = target.early_probe.snapshot_pk
+    with sessions() as session, ingest.locked(session) as cache:
+        completed = planning.probe(session, cache, target, config)
+        assert cache.recent.covers(snapshot)  # completed, not probed again
+        assert [list(hits.items()) for hits in completed] == as_read_now(session, target, config)
+    assert any(pk > snapshot for pk in completed[1])  # it needed the newer postings
+    if bucket_cap == 2:  # and the cap cut the snapshot's rows
+        assert max(completed[1].values()) <= len(target.story_keys)
+
+
+def test_after_a_rollback_the_writer_probes_itself(settings, sessions, wipe):
+    config = settings.clustering()
+    first, *rest = probed_now(settings, reports(config, 0, 4), config)
+    with sessions() as session:
+        ingest.ingest_analysed(session, [first], config)
+    with sessions() as session, pytest.raises(RuntimeError), ingest.locked(session) as cache:
+        ingest._write(session, cache, rest[0], config, {})
+        raise RuntimeError("the batch fails after writing")
+    assert cache.recent.complete_above is None  # the rolled back postings are forgotten
+    with sessions() as session:
+        ingest.ingest_analysed(session, [rest[1]], config)  # takes the rolled back pk again
+    with sessions() as session, ingest.locked(session) as cache:
+        found = planning.probe(session, cache, rest[2], config)
+        assert not cache.recent.covers(rest[2].early_probe.snapshot_pk)
+        assert [list(hits.items()) for hits in found] == as_read_now(session, rest[2], config)
+
+
+def test_another_writer_makes_the_writer_probe_itself(settings, sessions, wipe):
+    config = settings.clustering()
+    first, mine, target = probed_now(settings, reports(config, 0, 3), config)
+    with sessions() as session:
+        ingest.ingest_analysed(session, [first], config)
+    other = make_engine(settings.database_url)  # another process's writer, with its own cache
+    try:
+        with make_sessionmaker(other)() as session:
+            ingest.ingest_analysed(session, [mine], config)
+    finally:
+        other.dispose()
+    with sessions() as session, ingest.locked(session) as cache:
+        found = planning.probe(session, cache, target, config)
+        assert not cache.recent.covers(target.early_probe.snapshot_pk)
+        assert [list(hits.items()) for hits in found] == as_read_now(session, target, config)
+
+
+def test_recent_postings_keep_two_generations(monkeypatch):
+    monkeypatch.setattr(RecentPostings, "KEEP", 2)
+    recent = RecentPostings()
+    recent.add(1, [(1, 5)])
+    assert not recent.covers(0)  # not started: it cannot know what it missed
+    recent.start(10)
+    for pk in (11, 12, 13, 14, 15):
+        recent.add(pk, [(1, 5)])
+    assert not recent.covers(11) and recent.covers(12)  # 11 and 12 went with their generation
+    assert recent.newer((1, 5), 12) == [15, 14, 13]
+    assert recent.newer((1, 6), 12) == []
