@@ -65,6 +65,15 @@ def _array(session: Session, values: list) -> list | str:
     return values if session.get_bind().dialect.name == "postgresql" else json.dumps(values)
 
 
+def _execute_many(session: Session, sql: str, rows: list[tuple]) -> None:
+    """One prepared statement over many rows, through the driver (SQLite)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
 def _by_dialect(session: Session, statements: dict[str, TextClause]) -> TextClause:
     return statements[session.get_bind().dialect.name]
 
@@ -80,19 +89,15 @@ _ADD_POSTINGS_SQLITE = (
     "INSERT INTO lsh_postings (lsh_index, band_key, article_pk) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
-_ADD_TERMS = {
-    "postgresql": text(
-        "INSERT INTO term_stats (lang, term, df)"
-        " SELECT :lang, t, d FROM unnest(CAST(:terms AS text[]), CAST(:deltas AS int[])) AS x(t, d)"
-        " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df"
-    ),
-    "sqlite": text(
-        "INSERT INTO term_stats (lang, term, df)"
-        " SELECT :lang, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
-        " FROM json_each(:rows) WHERE true"
-        " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + excluded.df"
-    ),
-}
+_ADD_TERMS_PG = text(
+    "INSERT INTO term_stats (lang, term, df)"
+    " SELECT :lang, t, d FROM unnest(CAST(:terms AS text[]), CAST(:deltas AS int[])) AS x(t, d)"
+    " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df"
+)
+_ADD_TERMS_SQLITE = (  # executemany, as the postings
+    "INSERT INTO term_stats (lang, term, df) VALUES (?, ?, ?)"
+    " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + excluded.df"
+)
 _DROP_UNUSED_TERMS = {
     "postgresql": text(
         "DELETE FROM term_stats WHERE lang = :lang AND df <= 0"
@@ -239,11 +244,7 @@ class SqlBucketStore:
             params = {"pk": article_pk, "indexes": list(indexes), "keys": list(keys)}
             self.session.connection().execute(_ADD_POSTINGS_PG, params)
             return
-        cursor = self.session.connection().connection.cursor()
-        try:
-            cursor.executemany(_ADD_POSTINGS_SQLITE, [(i, k, article_pk) for i, k in rows])
-        finally:
-            cursor.close()
+        _execute_many(self.session, _ADD_POSTINGS_SQLITE, [(i, k, article_pk) for i, k in rows])
 
     def probe(self, keys_by_index: Mapping[int, Sequence[int]], bucket_cap: int) -> dict:
         """index -> {article pk: keys shared}, for every index asked, in one statement.
@@ -580,12 +581,10 @@ def add_term_counts(session: Session, lang: str, terms: Mapping[str, int], docs:
     connection = session.connection()
     names = sorted(terms)
     deltas = [terms[name] for name in names]
-    if names:
-        if session.get_bind().dialect.name == "postgresql":
-            params = {"lang": lang, "terms": names, "deltas": deltas}
-        else:
-            params = {"lang": lang, "rows": json.dumps(list(zip(names, deltas, strict=True)))}
-        connection.execute(_by_dialect(session, _ADD_TERMS), params)
+    if names and session.get_bind().dialect.name == "postgresql":
+        connection.execute(_ADD_TERMS_PG, {"lang": lang, "terms": names, "deltas": deltas})
+    elif names:
+        _execute_many(session, _ADD_TERMS_SQLITE, [(lang, name, terms[name]) for name in names])
     if docs:
         statement = _insert_for(session)(LangStat.__table__).values(lang=lang, docs=docs)
         statement = statement.on_conflict_do_update(
