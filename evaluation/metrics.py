@@ -56,3 +56,32 @@ def adjusted_rand_index(
     expected = gold_sum * pred_sum / comb(n, 2) if n > 1 else 0.0
     maximum = (gold_sum + pred_sum) / 2
     return (index - expected) / (maximum - expected) if maximum != expected else 1.0
+
+
+@dataclass(frozen=True)
+class Errors:
+    """Where a clustering misses, in counts a reader can check."""
+
+    gold_events: int  # events with more than one article
+    split_events: int  # of those, events whose articles are in more than one cluster
+    mixed_clusters: int  # predicted clusters holding articles of more than one event
+    largest_cluster: int
+    largest_cluster_events: int  # gold events in the largest predicted cluster
+
+
+def errors(gold: Mapping[Hashable, Hashable], predicted: Mapping[Hashable, Hashable]) -> Errors:
+    clusters_of: dict[Hashable, set] = {}
+    events_in: dict[Hashable, set] = {}
+    for item, event in gold.items():
+        clusters_of.setdefault(event, set()).add(predicted[item])
+        events_in.setdefault(predicted[item], set()).add(event)
+    sizes = Counter(predicted[item] for item in gold)
+    multi = [event for event, size in Counter(gold.values()).items() if size > 1]
+    largest = max(sizes, key=lambda c: (sizes[c], len(events_in[c])), default=None)
+    return Errors(
+        gold_events=len(multi),
+        split_events=sum(1 for event in multi if len(clusters_of[event]) > 1),
+        mixed_clusters=sum(1 for events in events_in.values() if len(events) > 1),
+        largest_cluster=sizes[largest] if largest is not None else 0,
+        largest_cluster_events=len(events_in[largest]) if largest is not None else 0,
+    )

@@ -25,6 +25,7 @@ class EvalReport:
     gold_clusters: int
     predicted_clusters: int
     largest_cluster: int
+    misses: metrics.Errors
     pairwise: metrics.Scores
     bcubed: metrics.Scores
     ari: float
@@ -46,6 +47,10 @@ class EvalReport:
             "gold_clusters": self.gold_clusters,
             "predicted_clusters": self.predicted_clusters,
             "largest_cluster": self.largest_cluster,
+            "largest_cluster_events": self.misses.largest_cluster_events,
+            "gold_events_with_several_articles": self.misses.gold_events,
+            "gold_events_split": self.misses.split_events,
+            "predicted_clusters_mixing_events": self.misses.mixed_clusters,
             "pairwise": self.pairwise.__dict__,
             "bcubed": self.bcubed.__dict__,
             "ari": self.ari,
@@ -163,14 +168,13 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         for i, b in enumerate(members[1:], start=1)
         if candidates[b] & set(members[:i])
     )
-    sizes: defaultdict[int, int] = defaultdict(int)
-    for cluster_id in final.values():
-        sizes[cluster_id] += 1
+    misses = metrics.errors(gold, final)
     return EvalReport(
         articles=len(final),
         gold_clusters=len(set(gold.values())),
-        predicted_clusters=len(sizes),
-        largest_cluster=max(sizes.values(), default=0),
+        predicted_clusters=len(set(final.values())),
+        largest_cluster=misses.largest_cluster,
+        misses=misses,
         pairwise=metrics.pairwise(gold, final),
         bcubed=metrics.bcubed(gold, final),
         ari=metrics.adjusted_rand_index(gold, final),
@@ -190,7 +194,11 @@ def format_report(name: str, report: EvalReport) -> str:
         f"dataset                 {name}",
         f"articles                {report.articles}  (errors: {len(report.errors)})",
         f"clusters gold/predicted {report.gold_clusters} / {report.predicted_clusters}"
-        f"  (largest predicted: {report.largest_cluster})",
+        f"  (largest predicted: {report.largest_cluster} articles"
+        f" of {report.misses.largest_cluster_events} gold events)",
+        f"gold events split       {report.misses.split_events}"
+        f" of {report.misses.gold_events} with more than one article",
+        f"clusters mixing events  {report.misses.mixed_clusters} of {report.predicted_clusters}",
         f"pairwise  P/R/F1        {p.precision:.3f} / {p.recall:.3f} / {p.f1:.3f}",
         f"BCubed    P/R/F1        {b.precision:.3f} / {b.recall:.3f} / {b.f1:.3f}",
         f"ARI                     {report.ari:.3f}",

@@ -24,6 +24,7 @@ def test_eval_scores_a_small_labeled_set(tmp_path, capsys):
     assert report["bcubed"]["f1"] == 1.0 and report["pairwise"]["f1"] == 1.0
     assert report["ari"] == 1.0
     assert report["lsh_pair_recall"] == 1.0
+    assert report["gold_events_split"] == report["predicted_clusters_mixing_events"] == 0
 
 
 def test_eval_filter_and_text_report(tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 from app.clustering.assign import ClusterScore, decide_story
 from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, cosine, idf, truncate
-from evaluation.metrics import adjusted_rand_index, bcubed, pairwise
+from evaluation.metrics import adjusted_rand_index, bcubed, errors, pairwise
 
 GOLD = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
 
@@ -32,6 +32,15 @@ def test_singletons():
     assert pairwise(GOLD, singletons).recall == 0.0
     assert bcubed(GOLD, singletons).precision == 1.0
     assert bcubed(GOLD, singletons).recall == pytest.approx((3 * 1 / 3 + 2 * 1 / 2) / 5)
+
+
+def test_errors_count_split_events_and_mixed_clusters():
+    # event 1 (a, b, c) is split over clusters 7 and 8; cluster 8 mixes events 1 and 2
+    predicted = {"a": 7, "b": 7, "c": 8, "d": 8, "e": 8}
+    found = errors(GOLD, predicted)
+    assert (found.gold_events, found.split_events, found.mixed_clusters) == (2, 1, 1)
+    assert (found.largest_cluster, found.largest_cluster_events) == (3, 2)
+    assert errors(GOLD, GOLD).split_events == errors(GOLD, GOLD).mixed_clusters == 0
 
 
 def test_idf_prior_and_counts():
