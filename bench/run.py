@@ -160,6 +160,10 @@ def bench_index(
                 }
                 for name in systems
             }
+            with sessions() as session:
+                index_bytes = _index_bytes(session, url)
+            results["sizes"][size]["sql"].update(_rss_mb(), index_bytes_per_doc=index_bytes / size)
+            print(json.dumps({size: results["sizes"][size]}), flush=True)
         if index_url:  # leave the given database as it was found
             with sessions() as session:
                 session.execute(text("DELETE FROM lsh_postings"))
@@ -172,6 +176,28 @@ def bench_index(
         for key in client.scan_iter(match=basename + b"*"):
             client.delete(key)
     return results
+
+
+def _rss_mb() -> dict[str, float]:
+    """This process's resident memory now (not its peak): its own (heap) and file pages
+    (SQLite's memory-mapped database file, shared with the OS page cache)."""
+    fields = {}
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            name, _, value = line.partition(":")
+            if name in ("RssAnon", "RssFile"):
+                fields[name] = int(value.split()[0]) / 1024  # kB
+    return {"rss_anon_mb": fields.get("RssAnon", 0.0), "rss_file_mb": fields.get("RssFile", 0.0)}
+
+
+def _index_bytes(session, url: str) -> int:
+    """The postings table with its indexes (PostgreSQL), or the whole file (SQLite: the
+    index is all it holds)."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text("SELECT pg_total_relation_size('lsh_postings')")
+        return int(session.execute(statement).scalar_one())
+    session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # all pages in the file
+    return Path(session.get_bind().url.database).stat().st_size
 
 
 def _without_foreign_keys(session) -> None:

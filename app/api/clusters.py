@@ -57,7 +57,8 @@ def get_cluster(
     cursor: str | None = None,
     limit: int = 100,
 ) -> ClusterDetail:
-    view = query.get_cluster(session, cluster_id, _cursor(cursor), _limit(limit, settings))
+    page = _limit(limit, settings)
+    view = query.get_cluster(session, cluster_id, _cursor(cursor), page, settings.clustering())
     return ClusterDetail.of(view)
 
 
@@ -77,12 +78,13 @@ def list_clusters(
 ) -> ClusterList:
     clusters, next_cursor = query.list_clusters(
         session,
+        settings.clustering(),
         updated_since=updated_since,
         min_size=min_size,
         after_id=_cursor(cursor),
         limit=_limit(limit, settings),
     )
     return ClusterList(
-        clusters=[ClusterSummary.model_validate(c) for c in clusters],
+        clusters=[ClusterSummary.from_row(cluster, label) for cluster, label in clusters],
         next_cursor=str(next_cursor) if next_cursor is not None else None,
     )

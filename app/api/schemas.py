@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import Row
 
+from app.clustering.label import Label
 from app.services.analysis import ArticleIn
 from app.services.query import ArticleView, ClusterView
 
@@ -192,6 +193,27 @@ class MemberOut(BaseModel):
         )
 
 
+class LabelOut(BaseModel):
+    """What the cluster is about, for a reader: computed from its members as they stand."""
+
+    model_config = _FROM_OBJECTS
+
+    headline: str | None = Field(
+        description="the title of its most central member (of its first 20), "
+        "or that member's lead sentence when untitled"
+    )
+    headline_article: str | None = Field(description="the id of that member")
+    terms: list[str] = Field(
+        description="its strongest terms (TF-IDF weight in the centroid), as its articles "
+        "write them, strongest first"
+    )
+    names: list[str] = Field(
+        description="those of `terms` its articles capitalise mid-sentence (in German, every noun)"
+    )
+    languages: dict[str, int] = Field(description="members per language, most first")
+    sources: int = Field(description="distinct `source` values among its members")
+
+
 class ClusterSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # from the repository's rows
 
@@ -201,6 +223,15 @@ class ClusterSummary(BaseModel):
     last_published: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp
+    label: LabelOut | None
+
+    @classmethod
+    def from_row(cls, cluster: Row, label: Label | None) -> ClusterSummary:
+        summary = {name: getattr(cluster, name) for name in _SUMMARY_COLUMNS}
+        return cls(**summary, label=LabelOut.model_validate(label) if label else None)
+
+
+_SUMMARY_COLUMNS = ("id", "size", "first_published", "last_published", "created_at", "updated_at")
 
 
 class ClusterDetail(ClusterSummary):
@@ -214,7 +245,7 @@ class ClusterDetail(ClusterSummary):
         roots = view.ids_of_roots
         first = view.representative
         return cls(
-            **ClusterSummary.model_validate(view.cluster).model_dump(),
+            **ClusterSummary.from_row(view.cluster, view.label).model_dump(),
             requested_id=view.requested_id,
             representative=MemberOut.of(first, roots) if first is not None else None,
             members=[MemberOut.of(member, roots) for member in view.members],

@@ -9,11 +9,13 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
+from app.clustering.label import Label
 from app.errors import NotFound
 from app.services import layout
 from app.services.analysis import ArticleIn, analyse, prepare
 from app.services.index_cache import IndexCache
 from app.services.ingest import IngestResult, NearDuplicateRef, decide, describe
+from app.services.labels import labels_of
 from app.store import repo
 
 
@@ -27,6 +29,7 @@ class ArticleView:
 @dataclass
 class ClusterView:
     cluster: Row  # repo's cluster summary columns
+    label: Label | None
     requested_id: int
     representative: Row | None  # repo's member listing columns
     members: list[Row]
@@ -43,7 +46,9 @@ def get_article(session: Session, article_id: str) -> ArticleView:
         return ArticleView(describe(session, article, created=False), article, copies)
 
 
-def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: int) -> ClusterView:
+def get_cluster(
+    session: Session, cluster_id: int, after_pk: int | None, limit: int, config: ClusteringConfig
+) -> ClusterView:
     with session.begin():
         resolved = repo.resolve_cluster_id(session, cluster_id)
         cluster = repo.cluster_summary(session, resolved) if resolved is not None else None
@@ -58,6 +63,7 @@ def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: 
         roots = {m.duplicate_of_pk for m in [*members, representative] if m and m.duplicate_of_pk}
         return ClusterView(
             cluster=cluster,
+            label=labels_of(session, [cluster.id], config).get(cluster.id),
             requested_id=cluster_id,
             representative=representative,
             members=members,
@@ -68,12 +74,14 @@ def get_cluster(session: Session, cluster_id: int, after_pk: int | None, limit: 
 
 def list_clusters(
     session: Session,
+    config: ClusteringConfig,
     *,
     updated_since: datetime | None,
     min_size: int,
     after_id: int | None,
     limit: int,
-) -> tuple[list[Row], int | None]:
+) -> tuple[list[tuple[Row, Label | None]], int | None]:
+    """A page of live clusters with their labels, and the cursor of the next page."""
     with session.begin():
         clusters = repo.list_clusters(
             session,
@@ -82,9 +90,11 @@ def list_clusters(
             after_id=after_id,
             limit=limit + 1,
         )
-    more = len(clusters) > limit
-    clusters = clusters[:limit]
-    return clusters, (clusters[-1].id if more else None)
+        more = len(clusters) > limit
+        clusters = clusters[:limit]
+        labels = labels_of(session, [c.id for c in clusters], config)
+    page = [(cluster, labels.get(cluster.id)) for cluster in clusters]
+    return page, (clusters[-1].id if more else None)
 
 
 @dataclass(frozen=True)

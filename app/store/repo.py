@@ -512,6 +512,58 @@ def first_member(session: Session, cluster_id: int) -> Row | None:
     return members[0] if members else None
 
 
+def label_members(session: Session, cluster_ids: Sequence[int], per_cluster: int) -> list[Row]:
+    """The first ``per_cluster`` members of each cluster (pk order), with what a label
+    weighs: (cluster_id, pk, id, title, lang, story_terms)."""
+    ranked = (
+        select(
+            Article.cluster_id,
+            Article.pk,
+            Article.id,
+            Article.title,
+            Article.lang,
+            Article.story_terms,
+            func.row_number()
+            .over(partition_by=Article.cluster_id, order_by=Article.pk)
+            .label("rank"),
+        )
+        .where(Article.cluster_id.in_(cluster_ids))
+        .subquery()
+    )
+    statement = select(*[c for c in ranked.c if c.name != "rank"]).where(
+        ranked.c.rank <= per_cluster
+    )
+    return list(session.execute(statement.order_by(ranked.c.cluster_id, ranked.c.rank)))
+
+
+def text_openings(session: Session, pks: Iterable[int], chars: int) -> dict[int, str]:
+    """The first ``chars`` characters of each article's text."""
+    return _lookup(session, Article.pk, func.substr(Article.text, 1, chars), pks)
+
+
+def cluster_languages(session: Session, cluster_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Members per language, per cluster."""
+    statement = (
+        select(Article.cluster_id, Article.lang, func.count())
+        .where(Article.cluster_id.in_(cluster_ids))
+        .group_by(Article.cluster_id, Article.lang)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for cluster_id, lang, count in session.execute(statement):
+        found.setdefault(cluster_id, {})[lang] = count
+    return found
+
+
+def cluster_sources(session: Session, cluster_ids: Sequence[int]) -> dict[int, int]:
+    """Distinct ``source`` values among each cluster's members."""
+    statement = (
+        select(Article.cluster_id, func.count(Article.source.distinct()))
+        .where(Article.cluster_id.in_(cluster_ids))
+        .group_by(Article.cluster_id)
+    )
+    return {cluster_id: count for cluster_id, count in session.execute(statement)}
+
+
 def member_time_span(session: Session, cluster_id: int) -> tuple[datetime | None, datetime | None]:
     row = session.execute(
         select(func.min(Article.published_at), func.max(Article.published_at)).where(

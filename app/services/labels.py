@@ -1,0 +1,58 @@
+"""Labels of clusters as they stand (read path: computed from the rows, never stored,
+so they follow every join, merge and split)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from app.clustering.config import ClusteringConfig
+from app.clustering.label import Label, LabelMember, make_label, most_central
+from app.clustering.score import weigh
+from app.services.planning import idf_function
+from app.store import repo
+
+# The headline is the most central of a cluster's first members, and only the opening
+# of that one member's text is read: bounded work per cluster, however large it grows.
+CENTRAL_AMONG = 5
+OPENING_CHARS = 2000
+
+
+def labels_of(
+    session: Session, cluster_ids: Sequence[int], config: ClusteringConfig
+) -> dict[int, Label]:
+    """cluster id -> its label, for live clusters (a few statements for a whole page)."""
+    if not cluster_ids:
+        return {}
+    ids = list(cluster_ids)
+    centroids = {cid: row[2] for cid, row in repo.cluster_states(session, ids).items()}
+    languages = repo.cluster_languages(session, ids)
+    members = _first_members(session, ids)
+    weighted: dict[int, dict[str, float]] = {}
+    central: dict[int, LabelMember | None] = {}
+    for cid in ids:
+        if cid in centroids and cid in languages:
+            lang = max(languages[cid], key=lambda code: (languages[cid][code], code))
+            idf_of = idf_function(session, lang, set(centroids[cid]), config)
+            weighted[cid] = weigh(centroids[cid], idf_of)
+            central[cid] = most_central(members.get(cid, []), weighted[cid], idf_of)
+    chosen = [member.key for member in central.values() if member is not None]
+    openings = repo.text_openings(session, chosen, OPENING_CHARS)
+    sources = repo.cluster_sources(session, ids)
+    labels = {}
+    for cid, centroid in weighted.items():
+        head = central[cid]
+        opening = openings.get(head.key, "") if head is not None else ""
+        labels[cid] = make_label(
+            centroid, head, opening, members.get(cid, []), languages[cid], sources.get(cid, 0)
+        )
+    return labels
+
+
+def _first_members(session: Session, ids: list[int]) -> dict[int, list[LabelMember]]:
+    members: dict[int, list[LabelMember]] = {}
+    for row in repo.label_members(session, ids, CENTRAL_AMONG):
+        member = LabelMember(row.pk, row.id, row.title, row.lang, row.story_terms)
+        members.setdefault(row.cluster_id, []).append(member)
+    return members
