@@ -8,11 +8,13 @@ cost of ingest, so the writers of a process keep it here.
 Everything here is a copy of rows in the database: the writer updates it as it writes
 (write-through), and at the start of every locked transaction compares the ingest
 lock's generation with the one it last committed. If another writer (another process or
-replica) came in between, the clusters and candidate articles are dropped and read
-again on demand, and the document frequencies are kept only while the articles others
-added since number at most MAX_FOREIGN_ARTICLES; a transaction of ours that rolls back
-drops everything. So a single writer is exact, and concurrent writers see frequencies
-at most that many articles behind. `/match` and `/explain` read the database.
+replica) came in between, the clusters and articles it inserted or changed are read
+from their ``changed_in`` generation (kept by triggers on every write): those clusters
+are dropped (read again on demand) and those articles' refs replaced; the document
+frequencies are kept only while the articles others added since number at most
+MAX_FOREIGN_ARTICLES; a transaction of ours that rolls back drops everything. So a
+single writer is exact, and concurrent writers see frequencies at most that many
+articles behind. `/match` and `/explain` read the database.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from app.text.prior import prior_doc_share
 # Past these sizes a cache starts again empty: memory stays bounded on any stream.
 MAX_TERMS_PER_LANG = 2_000_000
 MAX_ENTRIES = 200_000
+# Past this many rows changed by other writers, catching up costs more than starting again.
+MAX_CATCH_UP = 10_000
 # With several writing processes, the document frequencies a writer has read may miss
 # the articles others added, removed or replaced since; it keeps them until that lag
 # passes this many articles (then reads them again). One writer alone is never behind: it is exact.
@@ -312,15 +316,37 @@ class IndexCache:
         """Articles we moved to another cluster (a merge, a split)."""
         self.refs.move(pks, cluster_id)
 
-    def begin(self, generation: int) -> None:
-        """Called under the ingest lock with the generation this transaction wrote."""
+    def begin(self, generation: int) -> int | None:
+        """Called under the ingest lock with the generation this transaction wrote.
+        Returns the generation we last committed if other writers came in between
+        (what they changed must then be read: ``catch_up``), else None."""
+        self._pending = generation
         if self.generation is None:
             self.clear()
-        elif generation != self.generation + 1:  # another process or replica wrote
+            return None
+        if generation == self.generation + 1:
+            return None
+        for table in self.tables.values():  # another process or replica wrote
+            table.suspect(generation - self.generation - 1)
+        self.recent.invalidate()
+        self.layout_checked = False
+        return self.generation
+
+    def catch_up(self, changes: tuple[list[int], dict[int, tuple]] | None) -> None:
+        """Drop what other writers changed: their clusters (read again on demand) and
+        the refs of the articles they inserted or moved (replaced here); None: too much
+        changed, forget everything read from the database."""
+        if changes is None:
             self.forget_rows()
-            for table in self.tables.values():
-                table.suspect(generation - self.generation - 1)
-        self._pending = generation
+            return
+        cluster_ids, refs = changes
+        for cluster_id in cluster_ids:
+            self.clusters.pop(cluster_id, None)
+        for pk, (cluster_id, root, published) in refs.items():
+            self.refs.put(pk, cluster_id, root, published)
+            self.terms.pop(pk, None)  # a pk SQLite handed out again after a delete
+            for lang in self.tables:
+                self.arrays.pop((pk, lang), None)
 
     def committed(self) -> None:
         self.generation = self._pending

@@ -30,7 +30,7 @@ from app.db import PerEngine
 from app.errors import AppError, Conflict, NotFound
 from app.services import footprint, layout, repair
 from app.services.analysis import Analysis, ArticleIn, analyse, drop_boilerplate, prepare
-from app.services.index_cache import ClusterState, IndexCache, cache_for
+from app.services.index_cache import MAX_CATCH_UP, ClusterState, IndexCache, cache_for
 from app.services.planning import Plan, cluster_states, plan
 from app.store import repo
 from app.store.models import Article
@@ -65,7 +65,9 @@ def locked(session: Session) -> Iterator[IndexCache]:
     with repo.writer_turn(session):
         try:
             with session.begin():
-                cache.begin(repo.acquire_ingest_lock(session))
+                behind = cache.begin(repo.acquire_ingest_lock(session))
+                if behind is not None:
+                    cache.catch_up(repo.changed_since(session, behind, MAX_CATCH_UP))
                 yield cache
                 footprint.write_pending_counts(session, cache)
             cache.committed()

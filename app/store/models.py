@@ -42,6 +42,8 @@ class Cluster(Base):
     last_published: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # set by a trigger: the ingest-lock generation that last inserted or changed it
+    changed_in: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
 
 class Article(Base):
@@ -70,6 +72,9 @@ class Article(Base):
     signature_scheme: Mapped[str] = mapped_column(String(32))
     signature_seed: Mapped[int] = mapped_column(Integer)
     story_score: Mapped[float | None] = mapped_column(Float, default=None)
+    # set by a trigger: the ingest-lock generation that last inserted it or changed its
+    # cluster or copy root
+    changed_in: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
 
 class LshPosting(Base):

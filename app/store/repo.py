@@ -355,6 +355,26 @@ def article_refs(
     return _rows_by_key(session, Article.pk, columns, pks)
 
 
+def changed_since(
+    session: Session, generation: int, limit: int
+) -> tuple[list[int], dict[int, tuple[int, int | None, datetime | None]]] | None:
+    """What the transactions after ``generation`` inserted or changed (``changed_in``,
+    kept by triggers): the cluster ids, and the articles with their refs as
+    ``article_refs`` gives them. None when either passes ``limit`` rows."""
+    clusters = session.execute(
+        select(Cluster.id).where(Cluster.changed_in > generation).limit(limit + 1)
+    )
+    cluster_ids = list(clusters.scalars())
+    refs = session.execute(
+        select(Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.published_at)
+        .where(Article.changed_in > generation)
+        .limit(limit + 1)
+    ).all()
+    if len(cluster_ids) > limit or len(refs) > limit:
+        return None
+    return cluster_ids, {pk: (cluster, root, published) for pk, cluster, root, published in refs}
+
+
 def story_terms_of(session: Session, pks: Iterable[int]) -> dict[int, dict]:
     return _lookup(session, Article.pk, Article.story_terms, pks)
 

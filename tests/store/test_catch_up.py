@@ -1,0 +1,79 @@
+"""A writer whose process did not write last reads what the others changed since
+(``changed_in``, kept by triggers) instead of forgetting its cache; after catching up,
+everything it kept must equal the database."""
+
+import pytest
+from sqlalchemy import text
+
+from app.db import make_engine, make_sessionmaker
+from app.services import ingest
+from app.services.analysis import ArticleIn
+from app.store import repo
+from tests.texts import (
+    GERMAN_FLOOD,
+    GERMAN_FLOOD_FOLLOWUP,
+    GERMAN_TRUMP_UKRAINE,
+    MILLBROOK_BUDGET,
+    MILLBROOK_MAYOR,
+)
+
+
+@pytest.fixture
+def two_writers(settings, wipe):
+    """Two engines stand for two processes, each with its own writer cache."""
+    engines = [make_engine(settings.database_url) for _ in range(2)]
+    yield [make_sessionmaker(engine) for engine in engines]
+    for engine in engines:
+        engine.dispose()
+
+
+def write(sessions, config, article_id, text):
+    with sessions() as session:
+        return ingest.ingest(session, ArticleIn(id=article_id, text=text), config, 10**6)
+
+
+def assert_cache_matches_database(session, cache):
+    states = repo.cluster_states(session, list(cache.clusters))
+    for cluster_id, kept in cache.clusters.items():
+        _, size, centroid, _first, _last, merged_into = states[cluster_id]
+        assert (kept.size, kept.merged_into) == (size, merged_into), cluster_id
+        assert kept.centroid == pytest.approx(centroid), cluster_id
+    known = [pk for pk in range(len(cache.refs.known)) if cache.refs.known[pk]]
+    stored = repo.article_refs(session, known)
+    for pk in known:
+        if pk in stored:  # a deleted article's ref is never asked for again
+            ref = cache.refs.get(pk)
+            assert (ref.cluster_id, ref.duplicate_of_pk) == stored[pk][:2], pk
+    terms = repo.story_terms_of(session, list(cache.terms))
+    assert all(cache.terms[pk] == terms[pk] for pk in cache.terms if pk in terms)
+
+
+def test_another_writers_joins_split_and_deletes_are_caught_up(settings, two_writers):
+    ours, theirs = two_writers
+    config = settings.clustering()
+    greedy = settings.model_copy(update={"join_threshold": 1e-6}).clustering()
+    untouched = write(ours, config, "ukraine", GERMAN_TRUMP_UKRAINE).cluster_id
+    write(ours, greedy, "budget-0", MILLBROOK_BUDGET[0])
+    write(ours, greedy, "mayor-0", MILLBROOK_MAYOR[0])  # joins: one cluster, two stories
+    write(ours, config, "flood", GERMAN_FLOOD)
+    assert write(ours, config, "flood-copy", GERMAN_FLOOD).duplicate_of == "flood"
+    # the other process: the story grows until repair splits it, a copy root goes, and
+    # an article is replaced with other content
+    for i in (1, 2):
+        write(theirs, greedy, f"budget-{i}", MILLBROOK_BUDGET[i])
+        write(theirs, greedy, f"mayor-{i}", MILLBROOK_MAYOR[i])
+    with theirs() as session:
+        ingest.delete(session, "flood", config)
+        ingest.replace(session, ArticleIn(id="mayor-0", text=GERMAN_FLOOD_FOLLOWUP), config, 10**6)
+    with ours() as session, ingest.locked(session) as cache:
+        assert untouched in cache.clusters  # caught up, not forgotten
+        assert_cache_matches_database(session, cache)
+    write(ours, greedy, "mayor-3", MILLBROOK_MAYOR[0] + " The vote is on Friday.")
+    with ours() as session:  # what it decided from there holds together
+        sizes = session.execute(
+            text(
+                "SELECT c.size, COUNT(a.pk) FROM clusters c"
+                " JOIN articles a ON a.cluster_id = c.id GROUP BY c.id, c.size"
+            )
+        ).all()
+    assert all(size == count for size, count in sizes)
