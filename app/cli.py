@@ -270,7 +270,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         overrides = [*(args.set or []), f"database_url=sqlite:///{tmp}/eval.db"]
         if args.database_url:
             overrides[-1] = f"database_url={args.database_url}"
-        report = evaluate(records, _settings(overrides))
+        threads = [set(item.split(",")) for item in args.thread or []]
+        report = evaluate(records, _settings(overrides), threads)
     name = Path(args.file).name + (f" [{' '.join(args.filter)}]" if args.filter else "")
     print(json.dumps(report.as_dict()) if args.json else format_report(name, report))
     for error in report.errors:
@@ -347,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file")
     evaluate.add_argument("--filter", action="append", metavar="KEY=VALUE[,VALUE]")
     evaluate.add_argument("--set", action="append", metavar="SETTING=VALUE")
+    evaluate.add_argument(
+        "--thread",
+        action="append",
+        metavar="EVENT,EVENT[,...]",
+        help="gold events that form one storyline (repeatable); every other gold event "
+        "is a storyline of its own",
+    )
     evaluate.add_argument("--database-url", help="default: a fresh temporary SQLite file")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from app.api import articles, clusters, explain, health, match
+from app.api import articles, clusters, explain, health, match, storylines
 from app.api.access import RateLimiter
 from app.api.deps import no_unknown_query_parameters
 from app.api.errors import BodySizeLimit, install_error_handlers
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(no_unknown_query_parameters)],
     )
     install_error_handlers(app)
-    for module in (articles, clusters, match, explain, health):
+    for module in (articles, clusters, storylines, match, explain, health):
         app.include_router(module.router)
 
     app.add_middleware(BodySizeLimit)

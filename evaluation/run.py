@@ -20,12 +20,22 @@ from evaluation import metrics
 
 
 @dataclass
+class StorylineScores:
+    gold: int
+    predicted: int
+    pairwise: metrics.Scores
+    bcubed: metrics.Scores
+    misses: metrics.Errors
+
+
+@dataclass
 class EvalReport:
     articles: int
     gold_clusters: int
     predicted_clusters: int
     largest_cluster: int
     misses: metrics.Errors
+    storylines: StorylineScores
     pairwise: metrics.Scores
     bcubed: metrics.Scores
     ari: float
@@ -61,6 +71,15 @@ class EvalReport:
             "same_event_pairs_marked_copy": self.same_event_pairs_marked_copy,
             "marked_duplicates": self.marked_duplicates,
             "errors": self.errors,
+            "storylines": {
+                "gold": self.storylines.gold,
+                "predicted": self.storylines.predicted,
+                "pairwise": self.storylines.pairwise.__dict__,
+                "bcubed": self.storylines.bcubed.__dict__,
+                "gold_storylines_split": self.storylines.misses.split_events,
+                "predicted_storylines_mixing_gold": self.storylines.misses.mixed_clusters,
+                "largest_storyline": self.storylines.misses.largest_cluster,
+            },
         }
 
 
@@ -90,8 +109,12 @@ def record_to_article(record: dict) -> ArticleIn:
     )
 
 
-def evaluate(records: list[dict], settings: Settings) -> EvalReport:
-    """Ingest the records one at a time, in order, into ``settings.database_url``."""
+def evaluate(
+    records: list[dict], settings: Settings, threads: list[set[str]] | None = None
+) -> EvalReport:
+    """Ingest the records one at a time, in order, into ``settings.database_url``, and
+    score events and storylines (gold storylines: each gold event, except the events of
+    a thread in ``threads``, which form one)."""
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
@@ -123,9 +146,31 @@ def evaluate(records: list[dict], settings: Settings) -> EvalReport:
     seconds = time.perf_counter() - started
     candidates = _candidate_ids(sessions, probed, predicted)
     final = _final_clusters(sessions, predicted)
+    with sessions() as session:
+        in_storyline = _storylines_of(session, set(final.values()))
     engine.dispose()
     gold = {str(r["id"]): r["cluster"] for r in records if str(r["id"]) in final}
-    return _report(gold, final, roots, candidates, records, seconds, errors)
+    report = _report(gold, final, roots, candidates, records, seconds, errors)
+    predicted_storylines = {article: in_storyline[cluster] for article, cluster in final.items()}
+    report.storylines = _storyline_scores(gold, predicted_storylines, threads or [])
+    return report
+
+
+def _storylines_of(session, cluster_ids: set[int]) -> dict[int, int]:
+    states = repo.cluster_states(session, cluster_ids)
+    return {cluster_id: states[cluster_id][6] for cluster_id in cluster_ids}
+
+
+def _storyline_scores(gold: dict, predicted: dict, threads: list[set[str]]) -> StorylineScores:
+    thread_of = {str(event): min(thread) for thread in threads for event in thread}
+    gold_storylines = {a: thread_of.get(str(event), str(event)) for a, event in gold.items()}
+    return StorylineScores(
+        gold=len(set(gold_storylines.values())),
+        predicted=len(set(predicted.values())),
+        pairwise=metrics.pairwise(gold_storylines, predicted),
+        bcubed=metrics.bcubed(gold_storylines, predicted),
+        misses=metrics.errors(gold_storylines, predicted),
+    )
 
 
 def _candidate_ids(sessions, probed: dict[str, set[int]], stored) -> dict[str, set[str]]:
@@ -169,12 +214,14 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         if candidates[b] & set(members[:i])
     )
     misses = metrics.errors(gold, final)
+    no_storylines = StorylineScores(0, 0, metrics.pairwise({}, {}), metrics.bcubed({}, {}), misses)
     return EvalReport(
         articles=len(final),
         gold_clusters=len(set(gold.values())),
         predicted_clusters=len(set(final.values())),
         largest_cluster=misses.largest_cluster,
         misses=misses,
+        storylines=no_storylines,  # scored by the caller, which reads them
         pairwise=metrics.pairwise(gold, final),
         bcubed=metrics.bcubed(gold, final),
         ari=metrics.adjusted_rand_index(gold, final),
@@ -190,6 +237,8 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
 
 def format_report(name: str, report: EvalReport) -> str:
     p, b = report.pairwise, report.bcubed
+    s = report.storylines
+    sp, sb = s.pairwise, s.bcubed
     lines = [
         f"dataset                 {name}",
         f"articles                {report.articles}  (errors: {len(report.errors)})",
@@ -208,6 +257,13 @@ def format_report(name: str, report: EvalReport) -> str:
         "  (articles with an earlier same-event article that the probe returned)",
         f"same-event pairs marked as copies {report.same_event_pairs_marked_copy:.3f}"
         f"  (articles marked duplicate: {report.marked_duplicates})",
+        f"storylines gold/pred    {s.gold} / {s.predicted}"
+        f"  (largest predicted: {s.misses.largest_cluster} articles)",
+        f"storyline pairwise      {sp.precision:.3f} / {sp.recall:.3f} / {sp.f1:.3f}",
+        f"storyline BCubed        {sb.precision:.3f} / {sb.recall:.3f} / {sb.f1:.3f}",
+        f"gold storylines split   {s.misses.split_events} of {s.misses.gold_events}"
+        f" with more than one article; storylines mixing gold ones:"
+        f" {s.misses.mixed_clusters}",
         f"throughput              {report.articles_per_second:.1f} articles/s"
         f"  ({report.seconds:.1f} s)",
     ]

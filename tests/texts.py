@@ -62,3 +62,14 @@ MILLBROOK_BUDGET_DE = [
     "Eine Stahlbrücke über den Fenwick River kostet Millbrook 12 Millionen Dollar, so "
     "der Beschluss vom Dienstag. " + _ORT + "rechnet mit dem Baubeginn im Frühjahr.",
 ]
+
+
+SUMMIT_ANNOUNCED = """Trump and Kim to meet in Singapore on June 12
+President Donald Trump said on Thursday he will meet North Korean leader Kim Jong Un in Singapore on June 12, the first summit between a sitting U.S. president and a North Korean leader.
+Trump announced the date on Twitter hours after welcoming three Americans released by Pyongyang. "We will both try to make it a very special moment for World Peace," he wrote.
+Secretary of State Mike Pompeo, who met Kim in Pyongyang this week, said the summit would focus on the denuclearization of the Korean peninsula."""
+
+SUMMIT_CANCELLED = """Trump calls off Singapore summit with Kim Jong Un
+President Donald Trump on Thursday cancelled his planned June 12 meeting with North Korean leader Kim Jong Un, citing "tremendous anger and open hostility" in a recent statement from Pyongyang.
+In a letter released by the White House, Trump told Kim it would be inappropriate to hold the long-planned talks at this time, but left the door open to a meeting later.
+South Korea's President Moon Jae-in said he was perplexed and very regretful. Hours earlier North Korea said it had demolished its nuclear test site at Punggye-ri."""

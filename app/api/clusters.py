@@ -29,7 +29,7 @@ ClusterId = Annotated[int, Path(ge=1, le=MAX_ID)]
 _CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() takes "²"
 
 
-def _cursor(value: str | None) -> int | None:
+def cursor_value(value: str | None) -> int | None:
     """Cursors are ids this service handed out: decimal, within 64 bits."""
     if value is None:
         return None
@@ -38,7 +38,7 @@ def _cursor(value: str | None) -> int | None:
     return int(value)
 
 
-def _limit(limit: int, settings: Settings) -> int:
+def page_limit(limit: int, settings: Settings) -> int:
     if not 1 <= limit <= settings.page_size_max:
         raise InvalidInput(f"limit must be between 1 and {settings.page_size_max}")
     return limit
@@ -57,8 +57,8 @@ def get_cluster(
     cursor: str | None = None,
     limit: int = 100,
 ) -> ClusterDetail:
-    page = _limit(limit, settings)
-    view = query.get_cluster(session, cluster_id, _cursor(cursor), page, settings.clustering())
+    page = page_limit(limit, settings)
+    view = query.get_cluster(session, cluster_id, cursor_value(cursor), page, settings.clustering())
     return ClusterDetail.of(view)
 
 
@@ -81,8 +81,8 @@ def list_clusters(
         settings.clustering(),
         updated_since=updated_since,
         min_size=min_size,
-        after_id=_cursor(cursor),
-        limit=_limit(limit, settings),
+        after_id=cursor_value(cursor),
+        limit=page_limit(limit, settings),
     )
     return ClusterList(
         clusters=[ClusterSummary.from_row(cluster, label) for cluster, label in clusters],

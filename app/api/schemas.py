@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from app.clustering.label import Label
 from app.services.analysis import ArticleIn
-from app.services.query import ArticleView, ClusterView
+from app.services.query import ArticleView, ClusterView, StorylineView
 
 # Ids and counts beyond a signed 64-bit integer cannot name anything stored.
 MAX_ID = 2**63 - 1
@@ -218,6 +218,7 @@ class ClusterSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # from the repository's rows
 
     id: int
+    storyline_id: int | None
     size: int
     first_published: Timestamp | None
     last_published: Timestamp | None
@@ -231,7 +232,15 @@ class ClusterSummary(BaseModel):
         return cls(**summary, label=LabelOut.model_validate(label) if label else None)
 
 
-_SUMMARY_COLUMNS = ("id", "size", "first_published", "last_published", "created_at", "updated_at")
+_SUMMARY_COLUMNS = (
+    "id",
+    "storyline_id",
+    "size",
+    "first_published",
+    "last_published",
+    "created_at",
+    "updated_at",
+)
 
 
 class ClusterDetail(ClusterSummary):
@@ -275,6 +284,11 @@ class MatchOut(BaseModel):
     candidates: list[CandidateOut]
     lang: str
     threshold: float
+    storyline_id: int | None = Field(
+        description="the storyline it would join (that of the cluster it would join, or "
+        "of the best candidate scoring at least `storyline_threshold`); null: a new one"
+    )
+    storyline_threshold: float
 
 
 class SharedTermOut(BaseModel):
@@ -294,3 +308,54 @@ class ExplainOut(BaseModel):
     shared_terms: list[SharedTermOut]
     signals: dict[str, Any]
     thresholds: dict[str, Any]
+
+
+class StorylineSummary(BaseModel):
+    """Events that continue one another; what it holds is read from its events."""
+
+    id: int
+    events: int
+    articles: int
+    first_published: Timestamp | None
+    last_published: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp = Field(description="the latest change of any of its events")
+    label: LabelOut | None = Field(
+        description="its largest event's label, with the languages and sources of all"
+    )
+
+    @classmethod
+    def from_row(cls, storyline: Row, label: Label | None) -> StorylineSummary:
+        summary = {name: getattr(storyline, name) for name in _STORYLINE_COLUMNS}
+        return cls(**summary, label=LabelOut.model_validate(label) if label else None)
+
+
+_STORYLINE_COLUMNS = (
+    "id",
+    "events",
+    "articles",
+    "first_published",
+    "last_published",
+    "created_at",
+    "updated_at",
+)
+
+
+class StorylineDetail(StorylineSummary):
+    requested_id: int
+    event_clusters: list[ClusterSummary] = Field(description="its events in time order")
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, view: StorylineView) -> StorylineDetail:
+        return cls(
+            **StorylineSummary.from_row(view.storyline, view.label).model_dump(),
+            requested_id=view.requested_id,
+            event_clusters=[ClusterSummary.from_row(c, label) for c, label in view.events],
+            next_cursor=str(view.next_cursor) if view.next_cursor is not None else None,
+        )
+
+
+class StorylineList(BaseModel):
+    storylines: list[StorylineSummary]
+    next_cursor: str | None

@@ -26,6 +26,11 @@ class AlgorithmParams(BaseModel):
     candidate_clusters: int = Field(25, ge=1, le=10_000)
     join_threshold: float = Field(0.22, ge=0, le=1)
     merge_threshold: float = Field(0.55, ge=0, le=1)
+    # A new event cluster continues the storyline of the best candidate cluster that
+    # scores at least this fraction of join_threshold (related, not the same event).
+    # 1 links nothing below the join threshold: the tuning protocol chose it, since
+    # every lower value cost storyline precision on every shared set (README, Quality).
+    storyline_ratio: float = Field(1.0, ge=0, le=1)
     title_weight: float = Field(2.0, ge=0)
     capital_weight: float = Field(3.0, ge=0)
     number_weight: float = Field(4.0, ge=0)
@@ -68,6 +73,10 @@ class ClusteringConfig(AlgorithmParams):
     def story_bands(self) -> tuple[int, int]:
         """(bands, rows) of the story index."""
         return _bands(self.story_lsh_threshold, self.story_num_perm)
+
+    def storyline_threshold(self) -> float:
+        """The score at which a new event continues a candidate's storyline."""
+        return self.join_threshold * self.storyline_ratio
 
     def story_weights(self) -> StoryWeights:
         return StoryWeights(

@@ -38,6 +38,11 @@ class Label:
     sources: int
 
 
+def ordered_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Most first; ties by name."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def most_central(
     members: Sequence[LabelMember],
     weighted_centroid: Mapping[str, float],
@@ -71,7 +76,7 @@ def make_label(
         headline_article=central.article_id if central else None,
         terms=[forms[term][0] if term in forms else term for term in top],
         names=[forms[term][0] for term in top if term in forms and forms[term][1]],
-        languages=dict(sorted(languages.items(), key=lambda item: (-item[1], item[0]))),
+        languages=ordered_counts(languages),
         sources=sources,
     )
 

@@ -30,15 +30,17 @@ def add(
     analysis: Analysis,
     cluster: ClusterState | None,
     decided,
+    storyline_id: int | None,
     config: ClusteringConfig,
     now: datetime,
 ) -> tuple[int, ClusterState]:
-    """Write the article into ``cluster`` (already chosen; None: a new one); returns its
-    pk and its cluster."""
+    """Write the article into ``cluster`` (already chosen; None: a new one, in
+    ``storyline_id``); returns its pk and its cluster."""
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
     if cluster is None:
-        cluster = _new_cluster(session, cache, terms, given.published_at, config, now)
+        assert storyline_id is not None  # a new event's storyline is chosen with it
+        cluster = _new_cluster(session, cache, terms, given.published_at, storyline_id, config, now)
     else:
         join_cluster(session, cache, cluster, terms, given.published_at, config, now)
     pk = repo.insert_article(
@@ -116,12 +118,12 @@ def write_pending_counts(session: Session, cache: IndexCache) -> None:
         repo.add_term_counts(session, lang, terms, docs)
 
 
-def _new_cluster(session, cache, terms, published, config, now) -> ClusterState:
+def _new_cluster(session, cache, terms, published, storyline_id, config, now) -> ClusterState:
     centroid = truncate(add_to_centroid({}, terms), config.centroid_terms)
-    values = {"size": 1, "centroid": centroid}
+    values = {"size": 1, "centroid": centroid, "storyline_id": storyline_id}
     values.update(first_published=published, last_published=published)
     cluster_id = repo.insert_cluster(session, {**values, "created_at": now, "updated_at": now})
-    cluster = ClusterState(cluster_id, 1, centroid, published, published)
+    cluster = ClusterState(cluster_id, 1, centroid, published, published, None, storyline_id)
     cache.clusters[cluster_id] = cluster
     return cluster
 
@@ -154,6 +156,7 @@ def save_cluster(session: Session, cache: IndexCache, cluster: ClusterState, now
             "first_published": cluster.first_published,
             "last_published": cluster.last_published,
             "merged_into": cluster.merged_into,
+            "storyline_id": cluster.storyline_id,
             "updated_at": now,
         },
     )

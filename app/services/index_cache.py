@@ -48,6 +48,7 @@ class ClusterState:
     first_published: datetime | None
     last_published: datetime | None
     merged_into: int | None = None
+    storyline_id: int | None = None
     # the centroid as (term ids, values) in a language's term table, made on demand
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 

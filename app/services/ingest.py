@@ -260,7 +260,10 @@ def _index(
         cache.layout_checked = True
     analysis, decided = decide(session, cache, analysis, config)
     joined = _assign_cluster(session, cache, decided, config, now)
-    pk, cluster = footprint.add(session, cache, analysis, joined, decided, config, now)
+    storyline_id = None if joined is not None else _storyline_of_new(session, cache, decided, now)
+    pk, cluster = footprint.add(
+        session, cache, analysis, joined, decided, storyline_id, config, now
+    )
     cluster_id = cluster.id
     if joined is not None:  # a join can leave two stories in one cluster
         split = repair.split_if_two_stories(
@@ -290,6 +293,15 @@ def decide(
         seen = repo.source_line_counts(session, source, analysis.line_hashes)
         analysis = drop_boilerplate(analysis, seen, config)
     return analysis, plan(session, cache, analysis, config)
+
+
+def _storyline_of_new(session, cache, decided: Plan, now: datetime) -> int:
+    """A new event's storyline: the one it continues, else a new one."""
+    if decided.continues is not None:
+        state = cluster_states(session, cache, [decided.continues]).get(decided.continues)
+        if state is not None and state.storyline_id is not None:
+            return state.storyline_id
+    return repo.insert_storyline(session, now)
 
 
 def _assign_cluster(
@@ -329,8 +341,22 @@ def _merge(
     )
     survivor.last_published = footprint.latest(survivor.last_published, absorbed.last_published)
     survivor.changed()
+    _merge_storylines(session, cache, absorbed, survivor)
     absorbed.merged_into, absorbed.size, absorbed.centroid = survivor.id, 0, {}
     absorbed.changed()
     footprint.save_cluster(session, cache, absorbed, now)
     footprint.save_cluster(session, cache, survivor, now)
     return survivor
+
+
+def _merge_storylines(
+    session: Session, cache: IndexCache, absorbed: ClusterState, survivor: ClusterState
+) -> None:
+    """Two events found to be one: their storylines are one too (the survivor's)."""
+    gone, kept = absorbed.storyline_id, survivor.storyline_id
+    if gone is None or kept is None or gone == kept:
+        return
+    repo.merge_storylines(session, gone, kept)
+    for state in cache.clusters.values():  # cached clusters of the absorbed storyline
+        if state.storyline_id == gone:
+            state.storyline_id = kept

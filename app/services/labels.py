@@ -4,11 +4,12 @@ so they follow every join, merge and split)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from app.clustering.config import ClusteringConfig
-from app.clustering.label import Label, LabelMember, make_label, most_central
+from app.clustering.label import Label, LabelMember, make_label, most_central, ordered_counts
 from app.clustering.score import weigh
 from app.services.planning import idf_function
 from app.store import repo
@@ -56,3 +57,25 @@ def _first_members(session: Session, ids: list[int]) -> dict[int, list[LabelMemb
         member = LabelMember(row.pk, row.id, row.title, row.lang, row.story_terms)
         members.setdefault(row.cluster_id, []).append(member)
     return members
+
+
+def storyline_labels(
+    session: Session, storyline_ids: Sequence[int], config: ClusteringConfig
+) -> dict[int, Label]:
+    """A storyline's label: that of its largest event, with the languages and sources
+    of all its events."""
+    if not storyline_ids:
+        return {}
+    largest = repo.largest_events(session, storyline_ids)
+    event_labels = labels_of(session, list(largest.values()), config)
+    languages = repo.storyline_languages(session, storyline_ids)
+    sources = repo.storyline_sources(session, storyline_ids)
+    return {
+        storyline_id: replace(
+            event_labels[cluster_id],
+            languages=ordered_counts(languages.get(storyline_id, {})),
+            sources=sources.get(storyline_id, 0),
+        )
+        for storyline_id, cluster_id in largest.items()
+        if cluster_id in event_labels
+    }

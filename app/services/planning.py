@@ -38,6 +38,8 @@ class Plan:
     cluster_id: int | None  # None: a new cluster
     merge: list[int]
     scores: list[ClusterScore]
+    # a new cluster continues this cluster's storyline (None: a storyline of its own)
+    continues: int | None = None
 
     @property
     def best_score(self) -> float | None:
@@ -248,7 +250,17 @@ def plan(
         cluster_id=decision.join,
         merge=decision.merge,
         scores=decision.scores,
+        continues=continued_storyline(decision, config),
     )
+
+
+def continued_storyline(decision: StoryDecision, config: ClusteringConfig) -> int | None:
+    """The cluster whose storyline a new event continues: the best candidate, if it
+    scores at least the storyline threshold (it missed the join threshold)."""
+    if decision.join is not None or not decision.scores:
+        return None
+    best = decision.scores[0]
+    return best.cluster_id if best.score >= config.storyline_threshold() else None
 
 
 def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplicate]:

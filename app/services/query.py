@@ -15,7 +15,7 @@ from app.services import layout
 from app.services.analysis import ArticleIn, analyse, prepare
 from app.services.index_cache import IndexCache
 from app.services.ingest import IngestResult, NearDuplicateRef, decide, describe
-from app.services.labels import labels_of
+from app.services.labels import labels_of, storyline_labels
 from app.store import repo
 
 
@@ -97,6 +97,56 @@ def list_clusters(
     return page, (clusters[-1].id if more else None)
 
 
+@dataclass
+class StorylineView:
+    storyline: Row  # repo's storyline summary columns
+    label: Label | None
+    requested_id: int
+    events: list[tuple[Row, Label | None]]  # in time order
+    next_cursor: int | None  # the offset of the next page of events
+
+
+def get_storyline(
+    session: Session, storyline_id: int, offset: int, limit: int, config: ClusteringConfig
+) -> StorylineView:
+    with session.begin():
+        resolved = repo.resolve_storyline_id(session, storyline_id)
+        found = repo.storyline_summaries(session, ids=[resolved]) if resolved else []
+        if not found:
+            raise NotFound(f"no storyline {storyline_id}")
+        storyline = found[0]
+        events = repo.storyline_events(session, storyline.id, offset, limit + 1)
+        more = len(events) > limit
+        events = events[:limit]
+        labels = labels_of(session, [event.id for event in events], config)
+        return StorylineView(
+            storyline=storyline,
+            label=storyline_labels(session, [storyline.id], config).get(storyline.id),
+            requested_id=storyline_id,
+            events=[(event, labels.get(event.id)) for event in events],
+            next_cursor=offset + limit if more else None,
+        )
+
+
+def list_storylines(
+    session: Session,
+    config: ClusteringConfig,
+    *,
+    updated_since: datetime | None,
+    after_id: int | None,
+    limit: int,
+) -> tuple[list[tuple[Row, Label | None]], int | None]:
+    """A page of storylines with a live event, with their labels, and the next cursor."""
+    with session.begin():
+        found = repo.storyline_summaries(
+            session, updated_since=updated_since, after_id=after_id, limit=limit + 1
+        )
+        more = len(found) > limit
+        found = found[:limit]
+        labels = storyline_labels(session, [s.id for s in found], config)
+    return [(s, labels.get(s.id)) for s in found], (found[-1].id if more else None)
+
+
 @dataclass(frozen=True)
 class Candidate:
     cluster_id: int
@@ -112,6 +162,8 @@ class MatchResult:
     candidates: list[Candidate]
     lang: str
     threshold: float
+    storyline_id: int | None  # None: it would start a storyline of its own
+    storyline_threshold: float
 
 
 def match(
@@ -125,6 +177,7 @@ def match(
         ids = repo.ids_by_pks(
             session, [d.pk for d in decided.near_duplicates] + [decided.duplicate_of_pk or 0]
         )
+        storyline_id = _storyline_joined(session, decided.cluster_id or decided.continues)
     finally:
         session.rollback()
     result = MatchResult(
@@ -138,5 +191,15 @@ def match(
         candidates=[Candidate(s.cluster_id, round(s.score, 4), s.lsh_hits) for s in decided.scores],
         lang=prepared.lang,
         threshold=config.join_threshold,
+        storyline_id=storyline_id,
+        storyline_threshold=config.storyline_threshold(),
     )
     return result
+
+
+def _storyline_joined(session: Session, cluster_id: int | None) -> int | None:
+    """The storyline of the cluster a text would join or continue."""
+    if cluster_id is None:
+        return None
+    state = repo.cluster_states(session, [cluster_id]).get(cluster_id)
+    return state[6] if state is not None else None

@@ -28,6 +28,19 @@ DUP_INDEX = 1
 STORY_INDEX = 2
 
 
+class Storyline(Base):
+    """Events that continue one another (one war, one summit saga). What it holds is
+    read from its clusters; the row keeps its identity and where it was merged to."""
+
+    __tablename__ = "storylines"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    merged_into: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("storylines.id"), index=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Cluster(Base):
     __tablename__ = "clusters"
 
@@ -44,6 +57,9 @@ class Cluster(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     # set by a trigger: the ingest-lock generation that last inserted or changed it
     changed_in: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
+    storyline_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("storylines.id"), index=True, default=None
+    )
 
 
 class Article(Base):

@@ -26,6 +26,7 @@ from app.store.models import (
     LangStat,
     LshPosting,
     SourceLine,
+    Storyline,
     TermStat,
 )
 
@@ -334,6 +335,8 @@ def ids_by_pks(session: Session, pks: Iterable[int]) -> dict[int, str]:
 _ARTICLES, _CLUSTERS = cast(Table, Article.__table__), cast(Table, Cluster.__table__)
 _INSERT_ARTICLE = _ARTICLES.insert().returning(_ARTICLES.c.pk)
 _INSERT_CLUSTER = _CLUSTERS.insert().returning(_CLUSTERS.c.id)
+_STORYLINES = cast(Table, Storyline.__table__)
+_INSERT_STORYLINE = _STORYLINES.insert().returning(_STORYLINES.c.id)
 _UPDATE_CLUSTER = _CLUSTERS.update().where(_CLUSTERS.c.id == bindparam("cluster_id"))
 
 
@@ -423,6 +426,103 @@ def count_articles(session: Session) -> int:
 # -- clusters --------------------------------------------------------------------------
 
 
+def resolve_storyline_id(session: Session, storyline_id: int) -> int | None:
+    """The surviving storyline (merges keep ``merged_into`` pointing at the survivor);
+    None if there is no such storyline."""
+    row = session.execute(
+        select(Storyline.id, Storyline.merged_into).where(Storyline.id == storyline_id)
+    ).one_or_none()
+    return None if row is None else (row.merged_into or row.id)
+
+
+_LIVE_CLUSTER = (Cluster.merged_into.is_(None), Cluster.size > 0)
+
+
+def storyline_summaries(
+    session: Session,
+    *,
+    ids: Sequence[int] | None = None,
+    updated_since: datetime | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[Row]:
+    """Storylines with at least one live event, by id: (id, events, articles,
+    first_published, last_published, created_at, updated_at), read from their
+    clusters (``updated_at``: the latest change of any of its events)."""
+    statement = (
+        select(
+            Cluster.storyline_id.label("id"),
+            func.count().label("events"),
+            func.sum(Cluster.size).label("articles"),
+            func.min(Cluster.first_published).label("first_published"),
+            func.max(Cluster.last_published).label("last_published"),
+            func.min(Cluster.created_at).label("created_at"),
+            func.max(Cluster.updated_at).label("updated_at"),
+        )
+        .where(*_LIVE_CLUSTER, Cluster.storyline_id.is_not(None))
+        .group_by(Cluster.storyline_id)
+    )
+    if ids is not None:
+        statement = statement.where(Cluster.storyline_id.in_(ids))
+    if after_id is not None:
+        statement = statement.where(Cluster.storyline_id > after_id)
+    if updated_since is not None:
+        statement = statement.having(func.max(Cluster.updated_at) >= updated_since)
+    statement = statement.order_by(Cluster.storyline_id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.execute(statement))
+
+
+def storyline_events(session: Session, storyline_id: int, offset: int, limit: int) -> list[Row]:
+    """Its live clusters in time order (first date, else creation), summary columns."""
+    statement = (
+        select(*_CLUSTER_SUMMARY)
+        .where(*_LIVE_CLUSTER, Cluster.storyline_id == storyline_id)
+        .order_by(func.coalesce(Cluster.first_published, Cluster.created_at), Cluster.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(statement))
+
+
+def largest_events(session: Session, storyline_ids: Sequence[int]) -> dict[int, int]:
+    """storyline id -> its largest live cluster (the earliest on a tie)."""
+    statement = select(Cluster.storyline_id, Cluster.id, Cluster.size).where(
+        *_LIVE_CLUSTER, Cluster.storyline_id.in_(storyline_ids)
+    )
+    best: dict[int, tuple[int, int]] = {}
+    for storyline, cluster_id, size in session.execute(statement):
+        storyline_id = cast(int, storyline)  # the query keeps clusters of a storyline only
+        if storyline_id not in best or (size, -cluster_id) > best[storyline_id]:
+            best[storyline_id] = (size, -cluster_id)
+    return {storyline_id: -negated for storyline_id, (_, negated) in best.items()}
+
+
+def storyline_languages(session: Session, storyline_ids: Sequence[int]) -> dict[int, dict]:
+    """Per storyline: articles per language, and distinct sources."""
+    statement = (
+        select(Cluster.storyline_id, Article.lang, func.count())
+        .join(Cluster, Cluster.id == Article.cluster_id)
+        .where(Cluster.storyline_id.in_(storyline_ids))
+        .group_by(Cluster.storyline_id, Article.lang)
+    )
+    found: dict[int, dict] = {}
+    for storyline_id, lang, count in session.execute(statement):
+        found.setdefault(cast(int, storyline_id), {})[lang] = count
+    return found
+
+
+def storyline_sources(session: Session, storyline_ids: Sequence[int]) -> dict[int, int]:
+    statement = (
+        select(Cluster.storyline_id, func.count(Article.source.distinct()))
+        .join(Cluster, Cluster.id == Article.cluster_id)
+        .where(Cluster.storyline_id.in_(storyline_ids))
+        .group_by(Cluster.storyline_id)
+    )
+    return {cast(int, storyline): count for storyline, count in session.execute(statement)}
+
+
 def resolve_cluster_id(session: Session, cluster_id: int) -> int | None:
     """Follow merges to the surviving cluster; None if there is no such cluster."""
     seen: set[int] = set()
@@ -451,12 +551,30 @@ _CLUSTER_STATE = (
     Cluster.first_published,
     Cluster.last_published,
     Cluster.merged_into,
+    Cluster.storyline_id,
 )
 
 
 def cluster_states(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
-    """id -> (id, size, centroid, first_published, last_published, merged_into)."""
+    """id -> (id, size, centroid, first_published, last_published, merged_into,
+    storyline_id)."""
     return _rows_by_key(session, Cluster.id, _CLUSTER_STATE, ids)
+
+
+def insert_storyline(session: Session, now: datetime) -> int:
+    return session.connection().execute(_INSERT_STORYLINE, {"created_at": now}).scalar_one()
+
+
+def merge_storylines(session: Session, absorbed: int, survivor: int) -> None:
+    """Every cluster of ``absorbed`` goes to ``survivor``; its id resolves there."""
+    session.execute(
+        update(Cluster).where(Cluster.storyline_id == absorbed).values(storyline_id=survivor)
+    )
+    session.execute(
+        update(Storyline)
+        .where((Storyline.id == absorbed) | (Storyline.merged_into == absorbed))
+        .values(merged_into=survivor)
+    )
 
 
 def insert_cluster(session: Session, values: dict) -> int:
@@ -503,6 +621,7 @@ _MEMBER_LISTING = (
 )
 _CLUSTER_SUMMARY = (
     Cluster.id,
+    Cluster.storyline_id,
     Cluster.size,
     Cluster.first_published,
     Cluster.last_published,

@@ -36,7 +36,7 @@ def upgrade() -> None:
         op.create_index(f"ix_{table}_changed_in", table, ["changed_in"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE FUNCTION story_mark_changed() RETURNS trigger AS $$"
+            "CREATE OR REPLACE FUNCTION story_mark_changed() RETURNS trigger AS $$"
             f" BEGIN NEW.changed_in := {_GENERATION}; RETURN NEW; END $$ LANGUAGE plpgsql"
         )
         for table, (_, columns) in _WATCHED.items():
@@ -57,7 +57,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in _WATCHED:
             op.execute(f"DROP TRIGGER {table}_changed ON {table}")
-        op.execute("DROP FUNCTION story_mark_changed()")
+        op.execute("DROP FUNCTION IF EXISTS story_mark_changed()")
     else:
         for table in _WATCHED:
             op.execute(f"DROP TRIGGER {table}_inserted")

@@ -35,8 +35,9 @@ def write(sessions, config, article_id, text):
 def assert_cache_matches_database(session, cache):
     states = repo.cluster_states(session, list(cache.clusters))
     for cluster_id, kept in cache.clusters.items():
-        _, size, centroid, _first, _last, merged_into = states[cluster_id]
+        _, size, centroid, _first, _last, merged_into, storyline_id = states[cluster_id]
         assert (kept.size, kept.merged_into) == (size, merged_into), cluster_id
+        assert kept.storyline_id == storyline_id, cluster_id
         assert kept.centroid == pytest.approx(centroid), cluster_id
     known = [pk for pk in range(len(cache.refs.known)) if cache.refs.known[pk]]
     stored = repo.article_refs(session, known)

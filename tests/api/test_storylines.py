@@ -1,0 +1,86 @@
+"""Storylines: the level above events. A new event links into the storyline of a
+candidate it is related to without being the same event; an unrelated event starts its
+own. Listed, read in time order, named by their clusters, answered by /match."""
+
+import pytest
+
+from tests.texts import ENGLISH_BRIDGE, SUMMIT_ANNOUNCED, SUMMIT_CANCELLED
+
+# A strict event level and a loose storyline link: announced and cancelled score 0.68
+# against each other, so they are two events (< 0.8) of one storyline (>= 0.4).
+STRICT_EVENTS = {"join_threshold": 0.8, "merge_threshold": 0.8, "storyline_ratio": 0.5}
+
+
+def post(client, article_id, text, published_at):
+    body = {"id": article_id, "text": text, "published_at": published_at}
+    response = client.post("/articles", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["cluster_id"]
+
+
+@pytest.fixture
+def summit(app_client):
+    with app_client(**STRICT_EVENTS) as client:
+        clusters = {
+            "announced": post(client, "announced", SUMMIT_ANNOUNCED, "2018-05-10T20:00:00Z"),
+            "bridge": post(client, "bridge", ENGLISH_BRIDGE, "2018-05-12T08:00:00Z"),
+            "cancelled": post(client, "cancelled", SUMMIT_CANCELLED, "2018-05-24T15:00:00Z"),
+        }
+        yield client, clusters
+
+
+def storyline_of(client, cluster_id):
+    return client.get(f"/clusters/{cluster_id}").json()["storyline_id"]
+
+
+def test_two_events_of_one_story_share_a_storyline_and_an_unrelated_one_does_not(summit):
+    client, clusters = summit
+    assert clusters["announced"] != clusters["cancelled"]  # two events
+    storyline = storyline_of(client, clusters["announced"])
+    assert storyline_of(client, clusters["cancelled"]) == storyline
+    assert storyline_of(client, clusters["bridge"]) != storyline
+
+    page = client.get(f"/storylines/{storyline}").json()
+    assert [e["id"] for e in page["event_clusters"]] == [
+        clusters["announced"],
+        clusters["cancelled"],
+    ]  # in time order
+    assert (page["events"], page["articles"]) == (2, 2)
+    assert page["first_published"] == "2018-05-10T20:00:00Z"
+    assert page["last_published"] == "2018-05-24T15:00:00Z"
+    assert {"Trump", "Kim"} <= set(page["label"]["terms"])
+    assert all(e["label"]["headline"] for e in page["event_clusters"])
+
+
+def test_storylines_are_listed_and_paged_with_updated_since(summit):
+    client, _ = summit
+    listed = client.get("/storylines").json()
+    assert len(listed["storylines"]) == 2 and listed["next_cursor"] is None
+    first = client.get("/storylines", params={"limit": 1}).json()
+    rest = client.get("/storylines", params={"cursor": first["next_cursor"]}).json()
+    assert [s["id"] for s in first["storylines"] + rest["storylines"]] == [
+        s["id"] for s in listed["storylines"]
+    ]
+    future = client.get("/storylines", params={"updated_since": "2999-01-01T00:00:00Z"})
+    assert future.json()["storylines"] == []
+
+
+def test_match_names_the_storyline_a_text_would_join(summit):
+    client, clusters = summit
+    storyline = storyline_of(client, clusters["announced"])
+    follow_up = SUMMIT_CANCELLED.replace("Thursday", "Friday")
+    assert client.post("/match", json={"text": follow_up}).json()["storyline_id"] == storyline
+    unrelated = client.post("/match", json={"text": "Quarterly wheat harvest figures rose."})
+    assert unrelated.json()["storyline_id"] is None
+
+
+def test_an_unknown_storyline_is_404(summit):
+    client, _ = summit
+    response = client.get("/storylines/999999")
+    assert response.status_code == 404 and response.json()["error"] == "NotFound"
+
+
+def test_with_the_shipped_defaults_every_event_has_a_storyline_of_its_own(client):
+    ids = [post(client, a, t, None) for a, t in [("b", ENGLISH_BRIDGE), ("s", SUMMIT_ANNOUNCED)]]
+    storylines = {client.get(f"/clusters/{i}").json()["storyline_id"] for i in ids}
+    assert len(storylines) == 2 and None not in storylines
