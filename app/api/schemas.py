@@ -214,6 +214,12 @@ class LabelOut(BaseModel):
     sources: int = Field(description="distinct `source` values among its members")
 
 
+def _labelled(model, row: Row, label: Label | None):
+    """A summary model from a repository row with the same column names, and a label."""
+    fields = {name: getattr(row, name) for name in model.model_fields if name != "label"}
+    return model(**fields, label=LabelOut.model_validate(label) if label else None)
+
+
 class ClusterSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # from the repository's rows
 
@@ -228,19 +234,7 @@ class ClusterSummary(BaseModel):
 
     @classmethod
     def from_row(cls, cluster: Row, label: Label | None) -> ClusterSummary:
-        summary = {name: getattr(cluster, name) for name in _SUMMARY_COLUMNS}
-        return cls(**summary, label=LabelOut.model_validate(label) if label else None)
-
-
-_SUMMARY_COLUMNS = (
-    "id",
-    "storyline_id",
-    "size",
-    "first_published",
-    "last_published",
-    "created_at",
-    "updated_at",
-)
+        return _labelled(ClusterSummary, cluster, label)
 
 
 class ClusterDetail(ClusterSummary):
@@ -326,19 +320,7 @@ class StorylineSummary(BaseModel):
 
     @classmethod
     def from_row(cls, storyline: Row, label: Label | None) -> StorylineSummary:
-        summary = {name: getattr(storyline, name) for name in _STORYLINE_COLUMNS}
-        return cls(**summary, label=LabelOut.model_validate(label) if label else None)
-
-
-_STORYLINE_COLUMNS = (
-    "id",
-    "events",
-    "articles",
-    "first_published",
-    "last_published",
-    "created_at",
-    "updated_at",
-)
+        return _labelled(StorylineSummary, storyline, label)
 
 
 class StorylineDetail(StorylineSummary):
