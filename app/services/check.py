@@ -3,7 +3,7 @@
 1. every article has exactly the postings its stored signatures give, in both indexes;
 2. no posting belongs to a missing article;
 3. every cluster's size equals its members (a merged cluster has none);
-4. every article is in a live cluster;
+4. every article is in a live cluster, and every live cluster in a live storyline;
 5. term, language and source-line statistics equal a recount from the articles.
 
 Reads only, in one transaction; articles are streamed in batches.
@@ -33,6 +33,7 @@ def check_database(session: Session, config: ClusteringConfig) -> list[str]:
             *_no_orphan_postings(session),
             *_cluster_sizes(session),
             *_articles_in_live_clusters(session),
+            *_clusters_in_live_storylines(session),
         ]
 
 
@@ -96,6 +97,14 @@ def _articles_in_live_clusters(session: Session) -> list[str]:
         f"{aid!r} (cluster {cid})" for aid, cid in repo.articles_outside_live_clusters(session)
     ]
     return _report("articles: not in a live cluster", wrong)
+
+
+def _clusters_in_live_storylines(session: Session) -> list[str]:
+    wrong = [
+        f"cluster {cid} (storyline {storyline})"
+        for cid, storyline in repo.clusters_outside_live_storylines(session)
+    ]
+    return _report("clusters: not in a live storyline", wrong)
 
 
 def _compare(name: str, stored: dict, recount: Counter) -> list[str]:

@@ -854,6 +854,17 @@ def articles_outside_live_clusters(session: Session) -> list[tuple[str, int]]:
     return [(article_id, cid) for article_id, cid in session.execute(statement)]
 
 
+def clusters_outside_live_storylines(session: Session) -> list[tuple[int, int | None]]:
+    """(cluster id, storyline id) of live clusters whose storyline is missing or merged."""
+    statement = (
+        select(Cluster.id, Cluster.storyline_id)
+        .outerjoin(Storyline, Storyline.id == Cluster.storyline_id)
+        .where(*_LIVE_CLUSTER, (Storyline.id.is_(None)) | (Storyline.merged_into.is_not(None)))
+        .order_by(Cluster.id)
+    )
+    return [(cid, storyline) for cid, storyline in session.execute(statement)]
+
+
 def all_term_stats(session: Session) -> dict[tuple[str, str], int]:
     statement = select(TermStat.lang, TermStat.term, TermStat.df)
     return {(lang, term): df for lang, term, df in session.execute(statement)}

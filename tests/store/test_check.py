@@ -67,6 +67,10 @@ BREAKAGES = {
         " WHERE id = (SELECT MIN(cluster_id) FROM articles)",
         False,
     ),
+    "clusters: not in a live storyline": (
+        "UPDATE clusters SET storyline_id = NULL WHERE id = (SELECT MIN(cluster_id) FROM articles)",
+        False,
+    ),
     "term statistics: differ": (
         "UPDATE term_stats SET df = df + 1 WHERE term = (SELECT MIN(term) FROM term_stats)",
         False,
