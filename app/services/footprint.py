@@ -35,11 +35,11 @@ def add(
     now: datetime,
 ) -> tuple[int, ClusterState]:
     """Write the article into ``cluster`` (already chosen; None: a new one, in
-    ``storyline_id``); returns its pk and its cluster."""
+    ``storyline_id``, or in a storyline of its own when that is None too); returns its
+    pk and its cluster."""
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
     if cluster is None:
-        assert storyline_id is not None  # a new event's storyline is chosen with it
         cluster = _new_cluster(session, cache, terms, given.published_at, storyline_id, config, now)
     else:
         join_cluster(session, cache, cluster, terms, given.published_at, config, now)
@@ -120,9 +120,12 @@ def write_pending_counts(session: Session, cache: IndexCache) -> None:
 
 def _new_cluster(session, cache, terms, published, storyline_id, config, now) -> ClusterState:
     centroid = truncate(add_to_centroid({}, terms), config.centroid_terms)
-    values = {"size": 1, "centroid": centroid, "storyline_id": storyline_id}
+    values = {"size": 1, "centroid": centroid, "created_at": now, "updated_at": now}
     values.update(first_published=published, last_published=published)
-    cluster_id = repo.insert_cluster(session, {**values, "created_at": now, "updated_at": now})
+    if storyline_id is None:
+        cluster_id, storyline_id = repo.insert_cluster_in_new_storyline(session, values)
+    else:
+        cluster_id = repo.insert_cluster(session, {**values, "storyline_id": storyline_id})
     cluster = ClusterState(cluster_id, 1, centroid, published, published, None, storyline_id)
     cache.clusters[cluster_id] = cluster
     return cluster

@@ -260,7 +260,7 @@ def _index(
         cache.layout_checked = True
     analysis, decided = decide(session, cache, analysis, config)
     joined = _assign_cluster(session, cache, decided, config, now)
-    storyline_id = None if joined is not None else _storyline_of_new(session, cache, decided, now)
+    storyline_id = None if joined is not None else _storyline_of_new(session, cache, decided)
     pk, cluster = footprint.add(
         session, cache, analysis, joined, decided, storyline_id, config, now
     )
@@ -295,13 +295,12 @@ def decide(
     return analysis, plan(session, cache, analysis, config)
 
 
-def _storyline_of_new(session, cache, decided: Plan, now: datetime) -> int:
-    """A new event's storyline: the one it continues, else a new one."""
-    if decided.continues is not None:
-        state = cluster_states(session, cache, [decided.continues]).get(decided.continues)
-        if state is not None and state.storyline_id is not None:
-            return state.storyline_id
-    return repo.insert_storyline(session, now)
+def _storyline_of_new(session, cache, decided: Plan) -> int | None:
+    """The storyline a new event continues; None: it starts one of its own."""
+    if decided.continues is None:
+        return None
+    state = cluster_states(session, cache, [decided.continues]).get(decided.continues)
+    return state.storyline_id if state is not None else None
 
 
 def _assign_cluster(

@@ -4,7 +4,12 @@ own. Listed, read in time order, named by their clusters, answered by /match."""
 
 import pytest
 
-from tests.texts import ENGLISH_BRIDGE, SUMMIT_ANNOUNCED, SUMMIT_CANCELLED
+from tests.texts import (
+    ENGLISH_BRIDGE,
+    ENGLISH_BRIDGE_OTHER_OUTLET,
+    SUMMIT_ANNOUNCED,
+    SUMMIT_CANCELLED,
+)
 
 # A strict event level and a loose storyline link: announced and cancelled score 0.68
 # against each other, so they are two events (< 0.8) of one storyline (>= 0.4).
@@ -84,3 +89,23 @@ def test_with_the_shipped_defaults_every_event_has_a_storyline_of_its_own(client
     ids = [post(client, a, t, None) for a, t in [("b", ENGLISH_BRIDGE), ("s", SUMMIT_ANNOUNCED)]]
     storylines = {client.get(f"/clusters/{i}").json()["storyline_id"] for i in ids}
     assert len(storylines) == 2 and None not in storylines
+
+
+def test_two_events_merged_into_one_merge_their_storylines(app_client):
+    with app_client(join_threshold=0.2, merge_threshold=0.2) as client:
+        bridge = post(client, "bridge", ENGLISH_BRIDGE, None)
+        summit = post(client, "summit", SUMMIT_ANNOUNCED, None)
+        bridge_storyline = storyline_of(client, bridge)
+        summit_storyline = storyline_of(client, summit)
+        assert bridge != summit and bridge_storyline != summit_storyline
+        # other outlets' reports of both events in one article: it joins one, merges both
+        both_text = f"{ENGLISH_BRIDGE_OTHER_OUTLET}\n{SUMMIT_CANCELLED}"
+        both = post(client, "both", both_text, None)
+        assert client.get(f"/clusters/{bridge}").json()["id"] == both  # merged
+        assert client.get(f"/clusters/{summit}").json()["id"] == both
+        survivor = storyline_of(client, both)
+        for requested in (bridge_storyline, summit_storyline):
+            page = client.get(f"/storylines/{requested}").json()
+            assert page["id"] == survivor and page["requested_id"] == requested
+            assert (page["events"], page["articles"]) == (1, 3)
+        assert len(client.get("/storylines").json()["storylines"]) == 1
