@@ -18,7 +18,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     text,
     update,
@@ -573,35 +572,10 @@ def cluster_states(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
 
 
 def insert_cluster_in_new_storyline(session: Session, values: dict) -> tuple[int, int]:
-    """A cluster that starts a storyline of its own: (cluster id, storyline id). One
-    statement on PostgreSQL (a round trip per new event counts there)."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        created = {"created_at": values["created_at"]}
-        storyline_id: int = connection.execute(_INSERT_STORYLINE, created).scalar_one()
-        return insert_cluster(session, {**values, "storyline_id": storyline_id}), storyline_id
-    statement = _insert_in_new_storyline(tuple(sorted(values)))
-    params = {**values, "storyline_created_at": values["created_at"]}
-    cluster_id, new_storyline = connection.execute(statement, params).one()
-    return cast(int, cluster_id), cast(int, new_storyline)
-
-
-@lru_cache(maxsize=8)
-def _insert_in_new_storyline(columns: tuple[str, ...]):
-    """PostgreSQL: the storyline row and the cluster row in one statement (built once
-    per set of columns)."""
-    storyline = (
-        insert(Storyline)
-        .values(created_at=bindparam("storyline_created_at"))
-        .returning(Storyline.id)
-        .cte("storyline")
-    )
-    source = select(*(bindparam(c, type_=_CLUSTERS.c[c].type) for c in columns), storyline.c.id)
-    return (
-        insert(Cluster)
-        .from_select([*columns, "storyline_id"], source)
-        .returning(Cluster.id, Cluster.storyline_id)
-    )
+    """A cluster that starts a storyline of its own: (cluster id, storyline id)."""
+    created = {"created_at": values["created_at"]}
+    storyline_id: int = session.connection().execute(_INSERT_STORYLINE, created).scalar_one()
+    return insert_cluster(session, {**values, "storyline_id": storyline_id}), storyline_id
 
 
 def merge_storylines(session: Session, absorbed: int, survivor: int) -> None:
