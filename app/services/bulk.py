@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
-import numpy as np
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,9 +22,8 @@ from app.clustering.config import ClusteringConfig
 from app.db import make_engine
 from app.errors import AppError
 from app.services import ingest
-from app.services.analysis import Analysis, ArticleIn, EarlyProbe, analyse, prepare
-from app.store import repo
-from app.store.models import DUP_INDEX, STORY_INDEX
+from app.services.analysis import Analysis, ArticleIn, analyse, prepare
+from app.services.planning import probed_early
 
 # record parser, config and text limit of a worker process (set by its initializer)
 _worker: dict = {}
@@ -82,28 +79,24 @@ def analyse_line(item: tuple[int, bytes]) -> Outcome:
         article = _worker["parse"](line.decode("utf-8"))
         prepared = prepare(article, _worker["max_text_chars"])
         analysis = analyse(prepared, _worker["config"])
-        early = probed_early(_worker["db"], analysis, _worker["config"].bucket_cap)
-        return Outcome(line_no, _slim(early), None)
+        return Outcome(line_no, _slim(_probed_here(analysis)), None)
     except AppError as exc:
         return Outcome(line_no, None, exc.message)
     except ValueError as exc:  # UTF-8, JSON and validation errors
         return Outcome(line_no, None, str(exc).splitlines()[0] if str(exc) else repr(exc))
 
 
-def probed_early(connection: Connection, analysis: Analysis, bucket_cap: int) -> Analysis:
-    """The article's probe, made here on the index as it is now, so the one writer
-    only completes it with what it wrote since (``planning.completed_probe``) instead
-    of probing itself. If the database cannot answer, the writer probes."""
-    pairs = [(DUP_INDEX, key) for key in analysis.dup_keys]
-    pairs += [(STORY_INDEX, key) for key in analysis.story_keys]
+def _probed_here(analysis: Analysis) -> Analysis:
+    """The article's probe, made in this worker (see ``planning.probed_early``); if the
+    database cannot answer, the writer probes."""
+    connection = _worker["db"]
     try:
-        snapshot, pks, per_key = repo.probe_snapshot(connection, pairs, bucket_cap)
+        probed = probed_early(connection, analysis, _worker["config"].bucket_cap)
         connection.rollback()  # holds no snapshot between articles
     except SQLAlchemyError:
+        connection.rollback()
         return analysis
-    # an array: a list of a thousand ints costs the writer's process more to unpickle
-    found = EarlyProbe(snapshot, np.array(pks, dtype=np.int64), per_key)
-    return replace(analysis, early_probe=found)
+    return probed
 
 
 def _slim(analysis: Analysis) -> Analysis:

@@ -8,8 +8,8 @@ import pytest
 from app.db import make_engine, make_sessionmaker
 from app.services import ingest, planning
 from app.services.analysis import ArticleIn, analyse, prepare
-from app.services.bulk import probed_early
 from app.services.index_cache import RecentPostings
+from app.services.planning import probed_early
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from tests.texts import ENGLISH_ELECTION
