@@ -184,53 +184,56 @@ def acquire_ingest_lock(session: Session) -> int:
 
 
 @lru_cache(maxsize=32)
-def _probe_sql(n_keys: int, placeholder: str) -> str:
+def _probe_sql(n_keys: int, placeholder: str, snapshot: bool) -> str:
     """One statement for all bands of all indexes: per band key, the newest ``cap``
     postings (an index range scan each), so a probe reads at most n_keys * cap rows
     however busy a bucket. Plain driver SQL: it runs for every article, and its
-    hundreds of result rows need no processing."""
-    per_key = (
-        f"SELECT * FROM (SELECT lsh_index, article_pk FROM lsh_postings"
+    hundreds of result rows need no processing. Rows are (index, pk); with
+    ``snapshot``, (key ordinal, pk) after a first row holding the newest article pk,
+    all read from one snapshot."""
+    tag = (lambda i: str(i)) if snapshot else (lambda i: "lsh_index")
+    per_key = [
+        f"SELECT * FROM (SELECT {tag(i)}, article_pk FROM lsh_postings"
         f" WHERE lsh_index = {placeholder} AND band_key = {placeholder}"
         f" ORDER BY article_pk DESC LIMIT {placeholder}) AS b{i}"
         for i in range(n_keys)
-    )
-    return " UNION ALL ".join(per_key)
+    ]
+    head = ["SELECT -1, max(pk) FROM articles"] if snapshot else []
+    return " UNION ALL ".join(head + per_key)
 
 
 _PLACEHOLDERS = {"sqlite": "?", "postgresql": "%s"}
 # The same rows in the same order on PostgreSQL: per key (in the order given), the newest
 # ``cap`` postings; one statement whose plan does not depend on the number of keys
 # (3.4 ms against 5.0 ms for the union of 64 subqueries, measured on 2,000 articles).
-_PROBE_LATERAL = (
-    "SELECT k.i, p.article_pk"
+_LATERAL_BUCKETS = (
     " FROM unnest(%s::smallint[], %s::bigint[]) WITH ORDINALITY AS k(i, key, ord)"
     " CROSS JOIN LATERAL (SELECT article_pk FROM lsh_postings"
     " WHERE lsh_index = k.i AND band_key = k.key ORDER BY article_pk DESC LIMIT %s) AS p"
-    " ORDER BY k.ord, p.article_pk DESC"
 )
+_PROBE_LATERAL = {
+    False: f"SELECT k.i, p.article_pk{_LATERAL_BUCKETS} ORDER BY k.ord, p.article_pk DESC",
+    True: "SELECT ord, pk FROM (SELECT -1 AS ord, max(pk) AS pk FROM articles UNION ALL"
+    f" SELECT k.ord - 1, p.article_pk{_LATERAL_BUCKETS}) AS r ORDER BY ord, pk DESC",
+}
 
 
-@lru_cache(maxsize=32)
-def _snapshot_probe_sql(n_keys: int) -> str:
-    """SQLite: the newest article pk, then ``_probe_sql``'s rows tagged with their key's
-    ordinal."""
-    per_key = (
-        f"SELECT * FROM (SELECT {i}, article_pk FROM lsh_postings"
-        f" WHERE lsh_index = ? AND band_key = ? ORDER BY article_pk DESC LIMIT ?)"
-        for i in range(n_keys)
-    )
-    return " UNION ALL ".join(["SELECT -1, max(pk) FROM articles", *per_key])
-
-
-_SNAPSHOT_PROBE_LATERAL = (
-    "SELECT ord, pk FROM (SELECT -1 AS ord, max(pk) AS pk FROM articles UNION ALL"
-    " SELECT k.ord - 1, p.article_pk"
-    " FROM unnest(%s::smallint[], %s::bigint[]) WITH ORDINALITY AS k(i, key, ord)"
-    " CROSS JOIN LATERAL (SELECT article_pk FROM lsh_postings"
-    " WHERE lsh_index = k.i AND band_key = k.key ORDER BY article_pk DESC LIMIT %s) AS p)"
-    " AS r ORDER BY ord, pk DESC"
-)
+def _probe_rows(
+    connection: Connection, pairs: Sequence[tuple[int, int]], cap: int, snapshot: bool
+) -> Sequence[tuple]:
+    """The rows of ``_probe_sql`` (or its PostgreSQL form) for (index, key) pairs."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":  # one plan, whatever the number of keys
+        sql, args = _PROBE_LATERAL[snapshot], [[i for i, _ in pairs], [k for _, k in pairs], cap]
+    else:
+        sql = _probe_sql(len(pairs), _PLACEHOLDERS[dialect], snapshot)
+        args = [value for index, key in pairs for value in (index, key, cap)]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def bucket_store(session: Session) -> BucketStore:
@@ -264,18 +267,7 @@ class SqlBucketStore:
         pairs = [(index, key) for index, keys in keys_by_index.items() for key in keys]
         if not pairs:
             return found
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":  # one plan, whatever the number of keys
-            sql, args = _PROBE_LATERAL, [[i for i, _ in pairs], [k for _, k in pairs], bucket_cap]
-        else:
-            sql = _probe_sql(len(pairs), _PLACEHOLDERS[dialect])
-            args = [value for index, key in pairs for value in (index, key, bucket_cap)]
-        cursor = self.session.connection().connection.cursor()
-        try:
-            cursor.execute(sql, args)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        rows = _probe_rows(self.session.connection(), pairs, bucket_cap, snapshot=False)
         for (index, pk), shared in Counter(rows).items():  # first-seen order kept
             found[index][pk] = shared
         return found
@@ -290,18 +282,7 @@ def probe_snapshot(
     """What ``SqlBucketStore.probe`` reads, as of one snapshot, and where that snapshot
     ends: (the newest article pk it holds, the pks found in key order, how many per
     key). One statement, so both come from the same snapshot."""
-    if connection.dialect.name == "postgresql":
-        sql = _SNAPSHOT_PROBE_LATERAL
-        args: list = [[i for i, _ in pairs], [k for _, k in pairs], bucket_cap]
-    else:
-        sql = _snapshot_probe_sql(len(pairs))
-        args = [value for index, key in pairs for value in (index, key, bucket_cap)]
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, args)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    rows = _probe_rows(connection, pairs, bucket_cap, snapshot=True)
     per_key = [0] * len(pairs)
     for ordinal, _ in rows[1:]:
         per_key[ordinal] += 1
