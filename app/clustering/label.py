@@ -67,9 +67,8 @@ def make_label(
 ) -> Label:
     """The label of a cluster whose centroid, TF-IDF weighted, is ``weighted_centroid``
     and whose most central member is ``central`` (its text opening ``central_text``)."""
-    weighted = weighted_centroid
-    words = [term for term in weighted if not term.startswith("#")]  # numbers tell little
-    top = sorted(words, key=lambda term: (-weighted[term], term))[:LABEL_TERMS]
+    words = [term for term in weighted_centroid if not term.startswith("#")]  # numbers tell little
+    top = sorted(words, key=lambda term: (-weighted_centroid[term], term))[:LABEL_TERMS]
     forms = surface_forms(central, central_text, members) if central else {}
     return Label(
         headline=headline(central.title, central_text) if central else None,

@@ -30,14 +30,24 @@ def labels_of(
     centroids = {cid: row[2] for cid, row in repo.cluster_states(session, ids).items()}
     languages = repo.cluster_languages(session, ids)
     members = _first_members(session, ids)
+    # a cluster is weighed with the IDF of its main language, read once per language
+    main_lang = {
+        cid: max(languages[cid], key=lambda code: (languages[cid][code], code))
+        for cid in ids
+        if cid in centroids and cid in languages
+    }
+    terms_by_lang: dict[str, set[str]] = {}
+    for cid, lang in main_lang.items():
+        terms_by_lang.setdefault(lang, set()).update(centroids[cid])
+    idf_by_lang = {
+        lang: idf_function(session, lang, terms, config) for lang, terms in terms_by_lang.items()
+    }
     weighted: dict[int, dict[str, float]] = {}
     central: dict[int, LabelMember | None] = {}
-    for cid in ids:
-        if cid in centroids and cid in languages:
-            lang = max(languages[cid], key=lambda code: (languages[cid][code], code))
-            idf_of = idf_function(session, lang, set(centroids[cid]), config)
-            weighted[cid] = weigh(centroids[cid], idf_of)
-            central[cid] = most_central(members.get(cid, []), weighted[cid], idf_of)
+    for cid, lang in main_lang.items():
+        idf_of = idf_by_lang[lang]
+        weighted[cid] = weigh(centroids[cid], idf_of)
+        central[cid] = most_central(members.get(cid, []), weighted[cid], idf_of)
     chosen = [member.key for member in central.values() if member is not None]
     openings = repo.text_openings(session, chosen, OPENING_CHARS)
     sources = repo.cluster_sources(session, ids)

@@ -491,7 +491,7 @@ def largest_events(session: Session, storyline_ids: Sequence[int]) -> dict[int, 
 
 
 def storyline_languages(session: Session, storyline_ids: Sequence[int]) -> dict[int, dict]:
-    """Per storyline: articles per language, and distinct sources."""
+    """Per storyline: articles per language."""
     statement = (
         select(Cluster.storyline_id, Article.lang, func.count())
         .join(Cluster, Cluster.id == Article.cluster_id)
