@@ -147,18 +147,12 @@ def evaluate(
     candidates = _candidate_ids(sessions, probed, predicted)
     final = _final_clusters(sessions, predicted)
     with sessions() as session:
-        in_storyline = _storylines_of(session, set(final.values()))
+        in_storyline = repo.cluster_storylines(session, set(final.values()))
     engine.dispose()
     gold = {str(r["id"]): r["cluster"] for r in records if str(r["id"]) in final}
-    report = _report(gold, final, roots, candidates, records, seconds, errors)
     predicted_storylines = {article: in_storyline[cluster] for article, cluster in final.items()}
-    report.storylines = _storyline_scores(gold, predicted_storylines, threads or [])
-    return report
-
-
-def _storylines_of(session, cluster_ids: set[int]) -> dict[int, int]:
-    states = repo.cluster_states(session, cluster_ids)
-    return {cluster_id: states[cluster_id][6] for cluster_id in cluster_ids}
+    storylines = _storyline_scores(gold, predicted_storylines, threads or [])
+    return _report(gold, final, roots, candidates, records, seconds, errors, storylines)
 
 
 def _storyline_scores(gold: dict, predicted: dict, threads: list[set[str]]) -> StorylineScores:
@@ -192,7 +186,9 @@ def _final_clusters(sessions, predicted: dict[str, int]) -> dict[str, int]:
     return final
 
 
-def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalReport:
+def _report(
+    gold, final, roots, candidates, records, seconds, errors, storylines: StorylineScores
+) -> EvalReport:
     order = [str(r["id"]) for r in records if str(r["id"]) in final]
     position = {article_id: i for i, article_id in enumerate(order)}
     by_gold: dict[str, list[str]] = defaultdict(list)
@@ -214,14 +210,13 @@ def _report(gold, final, roots, candidates, records, seconds, errors) -> EvalRep
         if candidates[b] & set(members[:i])
     )
     misses = metrics.errors(gold, final)
-    no_storylines = StorylineScores(0, 0, metrics.pairwise({}, {}), metrics.bcubed({}, {}), misses)
     return EvalReport(
         articles=len(final),
         gold_clusters=len(set(gold.values())),
         predicted_clusters=len(set(final.values())),
         largest_cluster=misses.largest_cluster,
         misses=misses,
-        storylines=no_storylines,  # scored by the caller, which reads them
+        storylines=storylines,
         pairwise=metrics.pairwise(gold, final),
         bcubed=metrics.bcubed(gold, final),
         ari=metrics.adjusted_rand_index(gold, final),

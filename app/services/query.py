@@ -201,5 +201,4 @@ def _storyline_joined(session: Session, cluster_id: int | None) -> int | None:
     """The storyline of the cluster a text would join or continue."""
     if cluster_id is None:
         return None
-    state = repo.cluster_states(session, [cluster_id]).get(cluster_id)
-    return state[6] if state is not None else None
+    return repo.cluster_storylines(session, [cluster_id]).get(cluster_id)

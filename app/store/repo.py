@@ -552,6 +552,11 @@ def cluster_states(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
     return _rows_by_key(session, Cluster.id, _CLUSTER_STATE, ids)
 
 
+def cluster_storylines(session: Session, ids: Iterable[int]) -> dict[int, int | None]:
+    """cluster id -> its storyline id."""
+    return _lookup(session, Cluster.id, Cluster.storyline_id, ids)
+
+
 def insert_cluster_in_new_storyline(session: Session, values: dict) -> tuple[int, int]:
     """A cluster that starts a storyline of its own: (cluster id, storyline id)."""
     created = {"created_at": values["created_at"]}
