@@ -69,7 +69,7 @@ def add(
     )
     keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
     repo.bucket_store(session).add(pk, keys)
-    cache.recent.add(pk, {(index, key) for index, of in keys.items() for key in of})
+    cache.recent.add(pk, keys)
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)

@@ -261,14 +261,15 @@ class RecentPostings:
         self.invalidate()
         self.complete_above = self.previous_newest = newest_pk
 
-    def add(self, pk: int, pairs: Iterable[tuple[int, int]]) -> None:
+    def add(self, pk: int, keys_by_index: Mapping[int, Iterable[int]]) -> None:
+        """The article's postings (nothing to do while not started: the HTTP path)."""
         if self.complete_above is None:
             return
         if self.articles >= self.KEEP:  # the older generation goes, and what it covered
             self.complete_above = self.previous_newest
             self.previous, self.current, self.articles = self.current, {}, 0
             self.previous_newest = self.current_newest
-        for pair in pairs:
+        for pair in {(index, key) for index, keys in keys_by_index.items() for key in keys}:
             self.current.setdefault(pair, []).append(pk)
         self.articles += 1
         self.current_newest = pk

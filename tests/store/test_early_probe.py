@@ -101,11 +101,11 @@ def test_another_writer_makes_the_writer_probe_itself(settings, sessions, wipe):
 def test_recent_postings_keep_two_generations(monkeypatch):
     monkeypatch.setattr(RecentPostings, "KEEP", 2)
     recent = RecentPostings()
-    recent.add(1, [(1, 5)])
+    recent.add(1, {1: [5]})
     assert not recent.covers(0)  # not started: it cannot know what it missed
     recent.start(10)
     for pk in (11, 12, 13, 14, 15):
-        recent.add(pk, [(1, 5)])
+        recent.add(pk, {1: [5]})
     assert not recent.covers(11) and recent.covers(12)  # 11 and 12 went with their generation
     assert recent.newer((1, 5), 12) == [15, 14, 13]
     assert recent.newer((1, 6), 12) == []
