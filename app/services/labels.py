@@ -24,9 +24,14 @@ def labels_of(
     session: Session, cluster_ids: Sequence[int], config: ClusteringConfig
 ) -> dict[int, Label]:
     """cluster id -> its label, for live clusters (a few statements for a whole page)."""
-    if not cluster_ids:
-        return {}
     ids = list(cluster_ids)
+    return _labels(session, ids, config, repo.cluster_sources(session, ids)) if ids else {}
+
+
+def _labels(
+    session: Session, ids: list[int], config: ClusteringConfig, sources: dict[int, int]
+) -> dict[int, Label]:
+    """The labels of clusters, with the source counts given for each."""
     centroids = {cid: row[2] for cid, row in repo.cluster_states(session, ids).items()}
     languages = repo.cluster_languages(session, ids)
     members = _first_members(session, ids)
@@ -50,7 +55,6 @@ def labels_of(
         central[cid] = most_central(members.get(cid, []), weighted[cid], idf_of)
     chosen = [member.key for member in central.values() if member is not None]
     openings = repo.text_openings(session, chosen, OPENING_CHARS)
-    sources = repo.cluster_sources(session, ids)
     labels = {}
     for cid, centroid in weighted.items():
         head = central[cid]
@@ -77,14 +81,13 @@ def storyline_labels(
     if not storyline_ids:
         return {}
     largest = repo.largest_events(session, storyline_ids)
-    event_labels = labels_of(session, list(largest.values()), config)
-    languages = repo.storyline_languages(session, storyline_ids)
     sources = repo.storyline_sources(session, storyline_ids)
+    by_event = {cid: sources.get(storyline_id, 0) for storyline_id, cid in largest.items()}
+    event_labels = _labels(session, list(largest.values()), config, by_event)
+    languages = repo.storyline_languages(session, storyline_ids)
     return {
         storyline_id: replace(
-            event_labels[cluster_id],
-            languages=ordered_counts(languages.get(storyline_id, {})),
-            sources=sources.get(storyline_id, 0),
+            event_labels[cluster_id], languages=ordered_counts(languages.get(storyline_id, {}))
         )
         for storyline_id, cluster_id in largest.items()
         if cluster_id in event_labels

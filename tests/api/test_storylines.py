@@ -17,7 +17,7 @@ STRICT_EVENTS = {"join_threshold": 0.8, "merge_threshold": 0.8, "storyline_ratio
 
 
 def post(client, article_id, text, published_at):
-    body = {"id": article_id, "text": text, "published_at": published_at}
+    body = {"id": article_id, "text": text, "published_at": published_at, "source": article_id}
     response = client.post("/articles", json=body)
     assert response.status_code == 201, response.text
     return response.json()["cluster_id"]
@@ -54,6 +54,9 @@ def test_two_events_of_one_story_share_a_storyline_and_an_unrelated_one_does_not
     assert page["first_published"] == "2018-05-10T20:00:00Z"
     assert page["last_published"] == "2018-05-24T15:00:00Z"
     assert {"Trump", "Kim"} <= set(page["label"]["terms"])
+    # the storyline's languages and sources count all its events, not its largest one
+    assert (page["label"]["languages"], page["label"]["sources"]) == ({"en": 2}, 2)
+    assert [e["label"]["sources"] for e in page["event_clusters"]] == [1, 1]
     assert all(e["label"]["headline"] for e in page["event_clusters"])
 
 
