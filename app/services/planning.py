@@ -169,15 +169,19 @@ def cluster_hits(
     return Counter(dict(zip(ids, values, strict=True)))
 
 
+def probe_pairs(analysis: Analysis) -> list[tuple[int, int]]:
+    """(index, band key) of the article's probe, in the order the probe reads them."""
+    pairs = [(DUP_INDEX, key) for key in analysis.dup_keys]
+    return pairs + [(STORY_INDEX, key) for key in analysis.story_keys]
+
+
 def probed_early(connection: Connection, analysis: Analysis, bucket_cap: int) -> Analysis:
     """The article with its probe made now, before the writer's turn, on the index as it
     stands (in a bulk worker process), so the writer only completes it with what was
     written since (``completed_probe``) instead of probing on its own critical path.
     (Request threads do not: in the writer's own process the probe's rows cost the
     writer the same interpreter time, and one-worker HTTP ingest measured slower.)"""
-    pairs = [(DUP_INDEX, key) for key in analysis.dup_keys]
-    pairs += [(STORY_INDEX, key) for key in analysis.story_keys]
-    snapshot, pks, per_key = repo.probe_snapshot(connection, pairs, bucket_cap)
+    snapshot, pks, per_key = repo.probe_snapshot(connection, probe_pairs(analysis), bucket_cap)
     # an array: a list of a thousand ints costs a bulk writer's process more to unpickle
     found = EarlyProbe(snapshot, np.array(pks, dtype=np.int64), per_key)
     return replace(analysis, early_probe=found)
@@ -205,9 +209,7 @@ def completed_probe(
 ) -> tuple[Counter, Counter]:
     """An early probe plus the postings written since its snapshot."""
     n_dup, snapshot = len(analysis.dup_keys), early.snapshot_pk
-    pairs = [(DUP_INDEX, key) for key in analysis.dup_keys]
-    pairs += [(STORY_INDEX, key) for key in analysis.story_keys]
-    newer = [recent.newer(pair, snapshot) for pair in pairs]
+    newer = [recent.newer(pair, snapshot) for pair in probe_pairs(analysis)]
     pks, dup_found = early.pks.tolist(), sum(early.per_key[:n_dup])
     dup = _with_newer(pks[:dup_found], early.per_key[:n_dup], newer[:n_dup], cap)
     story = _with_newer(pks[dup_found:], early.per_key[n_dup:], newer[n_dup:], cap)
