@@ -15,7 +15,6 @@ from app.api.schemas import (
     MAX_ID,
     ClusterDetail,
     ClusterList,
-    ClusterSummary,
     TimestampIn,
 )
 from app.config import Settings
@@ -84,7 +83,4 @@ def list_clusters(
         after_id=cursor_value(cursor),
         limit=page_limit(limit, settings),
     )
-    return ClusterList(
-        clusters=[ClusterSummary.from_row(cluster, label) for cluster, label in clusters],
-        next_cursor=str(next_cursor) if next_cursor is not None else None,
-    )
+    return ClusterList.of(clusters, next_cursor)

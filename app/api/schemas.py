@@ -214,6 +214,11 @@ class LabelOut(BaseModel):
     sources: int = Field(description="distinct `source` values among its members")
 
 
+def cursor_out(value: int | None) -> str | None:
+    """Cursors travel as decimal text (ids fit 64 bits; JSON numbers may not)."""
+    return str(value) if value is not None else None
+
+
 def _labelled(model, row: Row, label: Label | None):
     """A summary model from a repository row with the same column names, and a label."""
     fields = {name: getattr(row, name) for name in model.model_fields if name != "label"}
@@ -252,13 +257,18 @@ class ClusterDetail(ClusterSummary):
             requested_id=view.requested_id,
             representative=MemberOut.of(first, roots) if first is not None else None,
             members=[MemberOut.of(member, roots) for member in view.members],
-            next_cursor=str(view.next_cursor) if view.next_cursor is not None else None,
+            next_cursor=cursor_out(view.next_cursor),
         )
 
 
 class ClusterList(BaseModel):
     clusters: list[ClusterSummary]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: list[tuple[Row, Label | None]], next_cursor: int | None) -> ClusterList:
+        clusters = [ClusterSummary.from_row(cluster, label) for cluster, label in page]
+        return cls(clusters=clusters, next_cursor=cursor_out(next_cursor))
 
 
 class CandidateOut(BaseModel):
@@ -334,10 +344,15 @@ class StorylineDetail(StorylineSummary):
             **StorylineSummary.from_row(view.storyline, view.label).model_dump(),
             requested_id=view.requested_id,
             event_clusters=[ClusterSummary.from_row(c, label) for c, label in view.events],
-            next_cursor=str(view.next_cursor) if view.next_cursor is not None else None,
+            next_cursor=cursor_out(view.next_cursor),
         )
 
 
 class StorylineList(BaseModel):
     storylines: list[StorylineSummary]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: list[tuple[Row, Label | None]], next_cursor: int | None) -> StorylineList:
+        storylines = [StorylineSummary.from_row(row, label) for row, label in page]
+        return cls(storylines=storylines, next_cursor=cursor_out(next_cursor))

@@ -10,7 +10,7 @@ from app.api.access import READS
 from app.api.clusters import cursor_value, page_limit
 from app.api.deps import SessionDep, SettingsDep
 from app.api.errors import READ_ERRORS, error_responses
-from app.api.schemas import MAX_ID, StorylineDetail, StorylineList, StorylineSummary, TimestampIn
+from app.api.schemas import MAX_ID, StorylineDetail, StorylineList, TimestampIn
 from app.services import query
 
 router = APIRouter(tags=["storylines"])
@@ -57,7 +57,4 @@ def list_storylines(
         after_id=cursor_value(cursor),
         limit=page_limit(limit, settings),
     )
-    return StorylineList(
-        storylines=[StorylineSummary.from_row(s, label) for s, label in storylines],
-        next_cursor=str(next_cursor) if next_cursor is not None else None,
-    )
+    return StorylineList.of(storylines, next_cursor)
