@@ -37,6 +37,11 @@ class ClusterView:
     ids_of_roots: dict[int, str]  # the copy-group roots of members, by pk
 
 
+def _page(rows: list[Row], limit: int) -> tuple[list[Row], bool]:
+    """A page of ``limit`` rows read as ``limit + 1``, and whether more follow."""
+    return rows[:limit], len(rows) > limit
+
+
 def get_article(session: Session, article_id: str) -> ArticleView:
     with session.begin():
         article = repo.article_listing(session, article_id)
@@ -55,8 +60,7 @@ def get_cluster(
         if cluster is None or cluster.size <= 0:
             raise NotFound(f"no cluster {cluster_id}")
         members = repo.cluster_members(session, cluster.id, after_pk, limit + 1)
-        more = len(members) > limit
-        members = members[:limit]
+        members, more = _page(members, limit)
         # the earliest member: the first page already holds it
         first_page = after_pk is None and members
         representative = members[0] if first_page else repo.first_member(session, cluster.id)
@@ -90,8 +94,7 @@ def list_clusters(
             after_id=after_id,
             limit=limit + 1,
         )
-        more = len(clusters) > limit
-        clusters = clusters[:limit]
+        clusters, more = _page(clusters, limit)
         labels = labels_of(session, [c.id for c in clusters], config)
     page = [(cluster, labels.get(cluster.id)) for cluster in clusters]
     return page, (clusters[-1].id if more else None)
@@ -116,8 +119,7 @@ def get_storyline(
             raise NotFound(f"no storyline {storyline_id}")
         storyline = found[0]
         events = repo.storyline_events(session, storyline.id, offset, limit + 1)
-        more = len(events) > limit
-        events = events[:limit]
+        events, more = _page(events, limit)
         labels = labels_of(session, [event.id for event in events], config)
         return StorylineView(
             storyline=storyline,
@@ -141,8 +143,7 @@ def list_storylines(
         found = repo.storyline_summaries(
             session, updated_since=updated_since, after_id=after_id, limit=limit + 1
         )
-        more = len(found) > limit
-        found = found[:limit]
+        found, more = _page(found, limit)
         labels = storyline_labels(session, [s.id for s in found], config)
     return [(s, labels.get(s.id)) for s in found], (found[-1].id if more else None)
 
