@@ -38,6 +38,13 @@ class Settings(BaseSettings, AlgorithmParams):
         200_000, gt=0, description="Longest accepted article text, counted after normalisation."
     )
     page_size_max: int = Field(500, gt=0)
+    analysis_processes: int = Field(
+        1,
+        ge=0,
+        le=64,
+        description="Worker processes that analyse posted articles, per server process "
+        "(0: in the request threads).",
+    )
     sqlite_busy_timeout_s: float = Field(30.0, gt=0)
     db_timeout_s: float = Field(
         15.0, gt=0, description="PostgreSQL: longest statement, and wait for a connection."

@@ -54,6 +54,21 @@ class PayloadTooLarge(AppError):
     kind = "PayloadTooLarge"
 
 
+# Seconds a client is asked to wait before retrying while the database is unavailable.
+RETRY_AFTER_S = 5
+
+
+class Unavailable(AppError):
+    """The database did not answer (met outside a request's own statements: by an
+    analysis worker's early probe)."""
+
+    status = 503
+    kind = "Unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, {"Retry-After": str(RETRY_AFTER_S)})
+
+
 class NotReady(AppError):
     status = 503
     kind = "NotReady"

@@ -17,9 +17,18 @@ from app.db import make_engine, make_sessionmaker
 from app.logs import new_request_id, request_id
 from app.metrics import REQUEST_SECONDS
 from app.services.analysis import warm_up
+from app.services.analysis_pool import Analyser, ProbeTarget
 from app.store import migrate
 
 access_log = logging.getLogger("story_clusters.access")
+
+
+def analyser_for(settings: Settings) -> Analyser:
+    """Posted articles are analysed and probed early in worker processes."""
+    target = ProbeTarget(
+        settings.database_url, settings.db_timeout_s, settings.db_connect_timeout_s
+    )
+    return Analyser(settings.analysis_processes, target)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.rate_limiter = RateLimiter(active.rate_limit_per_minute)
+        app.state.analyser = analyser_for(active)
         warm_up(active.clustering())
+        app.state.analyser.start(active.clustering())
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.api.access import READS, WRITES
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import AnalyserDep, SessionDep, SettingsDep
 from app.api.errors import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -33,6 +33,7 @@ from app.errors import AppError, InvalidInput
 from app.metrics import ARTICLES_INGESTED
 from app.services import ingest as ingest_service
 from app.services import query
+from app.services.analysis_pool import Analyser
 
 router = APIRouter(tags=["articles"])
 
@@ -46,9 +47,9 @@ def _result(result: ingest_service.IngestResult) -> ArticleResult:
     return ArticleResult.model_validate(result)
 
 
-def _ingest(session: Session, body: ArticleBody, settings: Settings):
+def _ingest(session: Session, body: ArticleBody, settings: Settings, analyser: Analyser):
     result = ingest_service.ingest(
-        session, body.to_input(), settings.clustering(), settings.max_text_chars
+        session, body.to_input(), settings.clustering(), settings.max_text_chars, analyser
     )
     ARTICLES_INGESTED.labels(outcome="created" if result.created else "repeat").inc()
     return result
@@ -63,9 +64,13 @@ def _ingest(session: Session, body: ArticleBody, settings: Settings):
     dependencies=WRITES,
 )
 def post_article(
-    body: ArticleBody, response: Response, session: SessionDep, settings: SettingsDep
+    body: ArticleBody,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    analyser: AnalyserDep,
 ) -> ArticleResult:
-    result = _ingest(session, body, settings)
+    result = _ingest(session, body, settings, analyser)
     if not result.created:
         response.status_code = 200
     return _result(result)
@@ -77,19 +82,25 @@ def post_article(
     responses=error_responses(*WRITE_ERRORS, 413, 422, 503),
     dependencies=WRITES,
 )
-def post_batch(body: BatchBody, session: SessionDep, settings: SettingsDep) -> BatchResult:
+def post_batch(
+    body: BatchBody, session: SessionDep, settings: SettingsDep, analyser: AnalyserDep
+) -> BatchResult:
     """Every item is answered on its own: valid ones are stored in order, each invalid
     one is answered with its error and changes nothing."""
     if len(body.articles) > settings.max_batch_size:
         raise InvalidInput(f"a batch holds at most {settings.max_batch_size} articles")
     return BatchResult(
-        items=[_batch_item(session, i, raw, settings) for i, raw in enumerate(body.articles)]
+        items=[
+            _batch_item(session, i, raw, settings, analyser) for i, raw in enumerate(body.articles)
+        ]
     )
 
 
-def _batch_item(session: Session, index: int, raw: dict, settings: Settings) -> BatchItem:
+def _batch_item(
+    session: Session, index: int, raw: dict, settings: Settings, analyser: Analyser
+) -> BatchItem:
     try:
-        result = _ingest(session, ArticleBody.model_validate(raw), settings)
+        result = _ingest(session, ArticleBody.model_validate(raw), settings, analyser)
     except ValidationError as exc:
         error = _error("InvalidInput", validation_detail(exc))
         return BatchItem(index=index, status=422, error=error)
@@ -123,12 +134,20 @@ def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
     dependencies=WRITES,
 )
 def put_article(
-    article_id: ArticleId, body: ArticleBody, session: SessionDep, settings: SettingsDep
+    article_id: ArticleId,
+    body: ArticleBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    analyser: AnalyserDep,
 ) -> ArticleResult:
     if body.id is not None and body.id != article_id:
         raise InvalidInput("the body's id differs from the path's")
     result = ingest_service.replace(
-        session, body.to_input(article_id), settings.clustering(), settings.max_text_chars
+        session,
+        body.to_input(article_id),
+        settings.clustering(),
+        settings.max_text_chars,
+        analyser,
     )
     return _result(result)
 

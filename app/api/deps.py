@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.errors import InvalidInput
+from app.services.analysis_pool import Analyser
 
 
 def no_unknown_query_parameters(request: Request) -> None:
@@ -52,5 +53,10 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_analyser(request: Request) -> Analyser:
+    return request.app.state.analyser
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+AnalyserDep = Annotated[Analyser, Depends(get_analyser)]

@@ -13,12 +13,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.schemas import ErrorOut
-from app.errors import AppError
+from app.errors import RETRY_AFTER_S, AppError
 
 log = logging.getLogger("story_clusters")
-
-# Seconds a client should wait before retrying when the database is unavailable.
-RETRY_AFTER_S = 5
 
 _DESCRIPTIONS = {
     401: "An API key is needed (`Authorization: Bearer <key>`), or the one given is not valid.",

@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -135,6 +135,18 @@ def analyse(prepared: Prepared, config: ClusteringConfig) -> Analysis:
     if not analysis.features.has_words:
         raise InvalidInput("text has no usable words (only numbers, stopwords or symbols)")
     return analysis
+
+
+def slim(analysis: Analysis) -> Analysis:
+    """What the writer needs, to send from a worker process: without the copy shingles
+    and the raw input (the writer works from signatures and the normalised body; a text
+    losing boilerplate lines is re-analysed from the body)."""
+    article = replace(analysis.prepared.article, text=None, html=None)
+    return replace(
+        analysis,
+        prepared=replace(analysis.prepared, article=article),
+        features=replace(analysis.features, dup_shingles=frozenset()),
+    )
 
 
 def drop_boilerplate(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from app.clustering.config import ClusteringConfig
 from app.db import make_engine
 from app.errors import AppError
 from app.services import ingest
-from app.services.analysis import Analysis, ArticleIn, analyse, prepare
+from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim
 from app.services.planning import probed_early
 
 # record parser, config and text limit of a worker process (set by its initializer)
@@ -79,7 +79,7 @@ def analyse_line(item: tuple[int, bytes]) -> Outcome:
         article = _worker["parse"](line.decode("utf-8"))
         prepared = prepare(article, _worker["max_text_chars"])
         analysis = analyse(prepared, _worker["config"])
-        return Outcome(line_no, _slim(_probed_here(analysis)), None)
+        return Outcome(line_no, _probed_here(slim(analysis)), None)
     except AppError as exc:
         return Outcome(line_no, None, exc.message)
     except ValueError as exc:  # UTF-8, JSON and validation errors
@@ -87,27 +87,15 @@ def analyse_line(item: tuple[int, bytes]) -> Outcome:
 
 
 def _probed_here(analysis: Analysis) -> Analysis:
-    """The article's probe, made in this worker (see ``planning.probed_early``); if the
-    database cannot answer, the writer probes."""
+    """The article's early probe, made in this worker; if the database cannot answer,
+    the writer probes (and meets the outage itself)."""
     connection = _worker["db"]
     try:
-        probed = probed_early(connection, analysis, _worker["config"].bucket_cap)
-        connection.rollback()  # holds no snapshot between articles
+        return probed_early(connection, analysis, _worker["config"].bucket_cap)
     except SQLAlchemyError:
-        connection.rollback()
         return analysis
-    return probed
-
-
-def _slim(analysis: Analysis) -> Analysis:
-    """What the writer needs, without the copy shingles and the raw input (the writer
-    works from signatures; a text losing boilerplate lines is re-analysed anyway)."""
-    article = replace(analysis.prepared.article, text=None, html=None)
-    return replace(
-        analysis,
-        prepared=replace(analysis.prepared, article=article),
-        features=replace(analysis.features, dup_shingles=frozenset()),
-    )
+    finally:
+        connection.rollback()  # holds no snapshot (nor its locks) between articles
 
 
 def _batches(items: Iterable[Outcome], size: int) -> Iterator[list[Outcome]]:

@@ -2,7 +2,7 @@
 
 1. prepare: validate, extract, normalise, detect the language (pure CPU);
 2. analyse: features, signatures, band keys (pure CPU, no lock, no transaction; in
-   worker processes for bulk ingest);
+   worker processes, with an early probe, for the service and for bulk ingest);
 3. under the ingest lock, in one transaction: drop the source's boilerplate lines,
    probe, decide, and write the article's footprint (and repair its cluster).
 
@@ -29,7 +29,8 @@ from app.clustering.score import truncate
 from app.db import PerEngine
 from app.errors import AppError, Conflict, NotFound
 from app.services import footprint, layout, repair
-from app.services.analysis import Analysis, ArticleIn, analyse, drop_boilerplate, prepare
+from app.services.analysis import Analysis, ArticleIn, drop_boilerplate
+from app.services.analysis_pool import IN_THREAD, Analyser
 from app.services.index_cache import MAX_CATCH_UP, ClusterState, IndexCache, cache_for
 from app.services.planning import Plan, cluster_states, plan
 from app.store import repo
@@ -77,9 +78,13 @@ def locked(session: Session) -> Iterator[IndexCache]:
 
 
 def ingest(
-    session: Session, article: ArticleIn, config: ClusteringConfig, max_text_chars: int
+    session: Session,
+    article: ArticleIn,
+    config: ClusteringConfig,
+    max_text_chars: int,
+    analyser: Analyser = IN_THREAD,
 ) -> IngestResult:
-    analysis = analyse(prepare(article, max_text_chars), config)
+    analysis = analyser(article, config, max_text_chars)
     return _write_group_for(repo.engine_of(session)).write(session, analysis, config)
 
 
@@ -198,10 +203,14 @@ def _write(session, cache, analysis, config, stored: dict[str, str]) -> IngestRe
 
 
 def replace(
-    session: Session, article: ArticleIn, config: ClusteringConfig, max_text_chars: int
+    session: Session,
+    article: ArticleIn,
+    config: ClusteringConfig,
+    max_text_chars: int,
+    analyser: Analyser = IN_THREAD,
 ) -> IngestResult:
     """Re-index an article under its id with new content: all or nothing."""
-    analysis = analyse(prepare(article, max_text_chars), config)
+    analysis = analyser(article, config, max_text_chars)
     with locked(session) as cache:
         existing = repo.article_by_id(session, analysis.prepared.article_id)
         if existing is not None and existing.content_hash == analysis.prepared.content_hash:

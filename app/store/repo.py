@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db import PerEngine
@@ -77,10 +78,15 @@ def _array(session: Session, values: list) -> list | str:
 
 
 def _execute_many(session: Session, sql: str, rows: list[tuple]) -> None:
-    """One prepared statement over many rows, through the driver (SQLite)."""
-    cursor = session.connection().connection.cursor()
+    """One prepared statement over many rows, through the driver (SQLite; its errors
+    are raised as SQLAlchemy's, as every other statement's are)."""
+    connection = session.connection()
+    sqlite_error = connection.dialect.loaded_dbapi.Error
+    cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, rows)
+    except sqlite_error as exc:
+        raise DBAPIError.instance(sql, rows, exc, sqlite_error) from exc
     finally:
         cursor.close()
 
@@ -228,12 +234,9 @@ def _probe_rows(
     else:
         sql = _probe_sql(len(pairs), _PLACEHOLDERS[dialect], snapshot)
         args = [value for index, key in pairs for value in (index, key, cap)]
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, args)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    # the driver's SQL as is, but through SQLAlchemy: its events (the service's
+    # deadline) and its errors hold for the probe as for every statement
+    return connection.exec_driver_sql(sql, tuple(args)).all()
 
 
 def bucket_store(session: Session) -> BucketStore:

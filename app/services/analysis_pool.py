@@ -1,0 +1,166 @@
+"""Analysis in worker processes, with the article's early probe.
+
+A server process's request threads share one interpreter lock. The analysis of a
+posted article (features, signatures, band keys) is milliseconds of CPU; run in the
+request threads it holds that lock against the one writer thread whose turn bounds
+ingest throughput (its database round trips wait for the lock to come back). So the
+service hands it to worker processes, which also make the article's probe on the index
+as it stands (``planning.probed_early``), and the writer only completes it.
+
+Bulk ingest's workers do the same to the lines of a file (``app.services.bulk``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.clustering.config import ClusteringConfig
+from app.db import make_engine
+from app.errors import Unavailable
+from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim, warm_up
+from app.services.planning import probed_early
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """The database a worker probes, with the service's limits on it."""
+
+    url: str
+    timeout_s: float | None = None
+    connect_timeout_s: float = 10.0
+
+
+# -- in a worker process -----------------------------------------------------------------
+
+# The engines of the few databases a worker probed last (a process's workers serve
+# every app of the process: tests make many).
+_engines: OrderedDict[ProbeTarget, Engine] = OrderedDict()
+MAX_ENGINES = 4
+PARENT_CHECK_S = 1.0
+
+
+def _engine(target: ProbeTarget) -> Engine:
+    engine = _engines.pop(target, None)
+    if engine is None:
+        engine = make_engine(
+            target.url, timeout_s=target.timeout_s, connect_timeout_s=target.connect_timeout_s
+        )
+    _engines[target] = engine  # the most recent last
+    while len(_engines) > MAX_ENGINES:
+        _engines.popitem(last=False)[1].dispose()
+    return engine
+
+
+def _start_worker(server_pid: int, config: ClusteringConfig) -> None:
+    """Worker initializer: models loaded, and an exit when the server process is gone.
+    (A killed server runs no clean-up, and a worker holds both ends of its own task
+    queue, so it would otherwise wait for tasks forever.)"""
+    warm_up(config)
+    threading.Thread(target=_exit_without, args=(server_pid,), daemon=True).start()
+
+
+def _exit_without(server_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid is another user's now: ours is gone
+            os._exit(0)
+
+
+def analysed_in_worker(
+    article: ArticleIn, config: ClusteringConfig, max_text_chars: int, target: ProbeTarget | None
+) -> Analysis:
+    """Worker: the article's slim analysis, with its early probe if ``target`` is given
+    (Unavailable if the database does not answer it)."""
+    analysis = slim(analyse(prepare(article, max_text_chars), config))
+    if target is None:
+        return analysis
+    try:
+        # a connection per article: back in the pool, it holds no transaction, and its
+        # deadline (the service's, on PostgreSQL) is disarmed
+        with _engine(target).connect() as connection:
+            return probed_early(connection, analysis, config.bucket_cap)
+    except SQLAlchemyError as exc:  # answered now: the writer would meet it again, later
+        raise Unavailable("the database is unavailable") from exc
+
+
+# -- in the server process ---------------------------------------------------------------
+
+_executors: dict[int, ProcessPoolExecutor] = {}
+_executors_guard = threading.Lock()
+
+
+def _executor(processes: int, config: ClusteringConfig) -> ProcessPoolExecutor:
+    """The process's pool of ``processes`` workers, shared by its apps; made on first use,
+    started (models loaded) before it is returned."""
+    with _executors_guard:
+        executor = _executors.get(processes)
+        if executor is None:
+            # forkserver: a server process has threads, which fork would copy mid-state
+            context = multiprocessing.get_context("forkserver")
+            executor = ProcessPoolExecutor(
+                processes, context, initializer=_start_worker, initargs=(os.getpid(), config)
+            )
+            for started in [executor.submit(os.getpid) for _ in range(processes)]:
+                started.result()
+            _executors[processes] = executor
+        return executor
+
+
+def _discard(executor: ProcessPoolExecutor) -> None:
+    with _executors_guard:
+        for processes, known in list(_executors.items()):
+            if known is executor:
+                del _executors[processes]
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_all() -> None:
+    with _executors_guard:
+        executors = list(_executors.values())
+        _executors.clear()
+    for executor in executors:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Analyser:
+    """How a server process analyses the articles posted to it: in ``processes`` worker
+    processes (0: in the request thread), probing ``target`` early."""
+
+    processes: int = 0
+    target: ProbeTarget | None = None
+
+    def start(self, config: ClusteringConfig) -> None:
+        """Start and warm the workers now rather than on the first article."""
+        if self.processes:
+            _executor(self.processes, config)
+
+    def __call__(self, article: ArticleIn, config: ClusteringConfig, max_text_chars: int):
+        if not self.processes:
+            return analyse(prepare(article, max_text_chars), config)
+        executor = _executor(self.processes, config)
+        try:
+            return executor.submit(
+                analysed_in_worker, article, config, max_text_chars, self.target
+            ).result()
+        except BrokenProcessPool:
+            # a worker died (killed from outside): start again, and this article here
+            _discard(executor)
+            return analyse(prepare(article, max_text_chars), config)
+
+
+IN_THREAD = Analyser()
