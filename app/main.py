@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.analyser.stop()
             engine.dispose()
 
     app = FastAPI(

@@ -1,6 +1,7 @@
 """Online ingest over HTTP beside datasketch's MinHashLSH on Redis, in one run.
 
     python -m bench.http FILE.jsonl [--requests 2000] [--clients 32] [--workers 1,2,4]
+                         [--analysis-processes 1]
                          [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
                          [--redis redis://127.0.0.1:6379/0] [--out FILE]
 
@@ -10,7 +11,9 @@
 2. story-clusters: ``POST /articles`` of the same documents from ``--clients``
    concurrent clients (kept-alive connections) against uvicorn with N worker
    processes (``story-clusters serve --workers N`` runs the same) on a fresh
-   PostgreSQL database (made on the given server, dropped afterwards), for each N.
+   PostgreSQL database (made on the given server, dropped afterwards), for each N, and
+   for each number of analysis processes per worker (``STORY_ANALYSIS_PROCESSES``; 0:
+   analysis in the request threads, as before they existed).
 
 Throughput is requests per second over the whole run; latency p50/p99 per request.
 """
@@ -93,8 +96,9 @@ def _summary(requests: int, seconds: float, latencies: list[float]) -> dict:
     }
 
 
-def serve(url: str, workers: int, port: int) -> subprocess.Popen:
+def serve(url: str, workers: int, analysis_processes: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "STORY_AUTO_MIGRATE": "false"}
+    env["STORY_ANALYSIS_PROCESSES"] = str(analysis_processes)
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
@@ -111,12 +115,14 @@ def serve(url: str, workers: int, port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not become ready in 60 s")
 
 
-def story_clusters_http(records: list[dict], clients: int, workers: int, server_url: str) -> dict:
+def story_clusters_http(
+    records: list[dict], clients: int, workers: int, analysis_processes: int, server_url: str
+) -> dict:
     url, drop = fresh_postgres(server_url)
     port = free_port()
     try:
         migrate.upgrade(url)
-        server = serve(url, workers, port)
+        server = serve(url, workers, analysis_processes, port)
         try:
             latencies: list[float] = []
             errors: list[int] = []
@@ -142,7 +148,9 @@ def story_clusters_http(records: list[dict], clients: int, workers: int, server_
     finally:
         drop()
     result = _summary(len(records), seconds, latencies)
-    result.update(workers=workers, clients=clients, errors=len(errors))
+    result.update(
+        workers=workers, analysis_processes=analysis_processes, clients=clients, errors=len(errors)
+    )
     return result
 
 
@@ -152,6 +160,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--analysis-processes", default="1", help="per worker, e.g. 0,1")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--out", type=Path)
@@ -159,9 +168,11 @@ def main() -> None:
     records = read_records(args.file, args.requests)
     report: dict = {"datasketch_redis": datasketch_redis_online(records, args.redis)}
     print(json.dumps(report), flush=True)
-    for workers in (int(w) for w in args.workers.split(",")):
-        result = story_clusters_http(records, args.clients, workers, args.postgres)
-        report_beside(report, f"story_clusters_workers_{workers}", result, "datasketch_redis")
+    for analysis in (int(a) for a in args.analysis_processes.split(",")):
+        for workers in (int(w) for w in args.workers.split(",")):
+            result = story_clusters_http(records, args.clients, workers, analysis, args.postgres)
+            name = f"story_clusters_workers_{workers}_analysis_{analysis}"
+            report_beside(report, name, result, "datasketch_redis")
     write_report(report, args.out)
 
 

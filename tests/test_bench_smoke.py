@@ -28,7 +28,9 @@ def test_http_benchmark_runs_both_sides(tmp_path):
     reference = http.datasketch_redis_online(records, "redis://127.0.0.1:6379/0")
     assert reference["requests"] == 8
     server = os.environ["TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    ours = http.story_clusters_http(records, clients=4, workers=1, server_url=server)
+    ours = http.story_clusters_http(
+        records, clients=4, workers=1, analysis_processes=1, server_url=server
+    )
     assert ours["requests"] == 8 and ours["errors"] == 0
 
 

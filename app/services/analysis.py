@@ -187,14 +187,26 @@ def _analysis(
     )
 
 
-def warm_up(config: ClusteringConfig) -> None:
-    """Load the language model, stopword lists, stemmers and the English frequency prior
-    before the first request, which would otherwise wait seconds for them."""
-    from app.text.prior import prior_doc_share
+_WARM_UP_TEXT = "Warm-up: the council approved the new bridge on Tuesday."
 
-    text = "Warm-up: the council approved the new bridge on Tuesday."
-    lang = detect_language(text)
+
+def preload_models() -> str:
+    """Load the language model, the English stopwords, stemmer and frequency prior (the
+    seconds of a first request); returns the warm-up text's language."""
+    from app.text.prior import prior_doc_share
+    from app.text.tokens import stem_words, stopwords
+
+    lang = detect_language(_WARM_UP_TEXT)
     prior_doc_share(lang, "bridge")
+    stopwords(lang)
+    stem_words(lang, ["bridges"])
+    return lang
+
+
+def warm_up(config: ClusteringConfig) -> None:
+    """Everything a first article would wait for, before the first request."""
+    lang = preload_models()
+    text = _WARM_UP_TEXT
     features = build_features(None, text, lang, config.dup_shingle_size, config.story_weights())
     signature(
         (t.encode() for t in features.story_terms), config.story_num_perm, config.minhash_seed

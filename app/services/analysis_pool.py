@@ -62,7 +62,7 @@ def _engine(target: ProbeTarget) -> Engine:
 
 
 def _start_worker(server_pid: int, config: ClusteringConfig) -> None:
-    """Worker initializer: models loaded, and an exit when the server process is gone.
+    """Worker initializer: warmed up, and an exit when the server process is gone.
     (A killed server runs no clean-up, and a worker holds both ends of its own task
     queue, so it would otherwise wait for tasks forever.)"""
     warm_up(config)
@@ -99,68 +99,66 @@ def analysed_in_worker(
 
 # -- in the server process ---------------------------------------------------------------
 
-_executors: dict[int, ProcessPoolExecutor] = {}
-_executors_guard = threading.Lock()
+# forkserver: a server process has threads, which a plain fork would copy mid-state. The
+# fork server imports the analysis code and loads the models once (``preload_models``);
+# workers fork from it with both, so starting a pool takes milliseconds, not seconds.
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(["app.services.analysis_preload"])
 
 
-def _executor(processes: int, config: ClusteringConfig) -> ProcessPoolExecutor:
-    """The process's pool of ``processes`` workers, shared by its apps; made on first use,
-    started (models loaded) before it is returned."""
-    with _executors_guard:
-        executor = _executors.get(processes)
-        if executor is None:
-            # forkserver: a server process has threads, which fork would copy mid-state
-            context = multiprocessing.get_context("forkserver")
-            executor = ProcessPoolExecutor(
-                processes, context, initializer=_start_worker, initargs=(os.getpid(), config)
-            )
-            for started in [executor.submit(os.getpid) for _ in range(processes)]:
-                started.result()
-            _executors[processes] = executor
-        return executor
-
-
-def _discard(executor: ProcessPoolExecutor) -> None:
-    with _executors_guard:
-        for processes, known in list(_executors.items()):
-            if known is executor:
-                del _executors[processes]
-    executor.shutdown(wait=False, cancel_futures=True)
-
-
-def shutdown_all() -> None:
-    with _executors_guard:
-        executors = list(_executors.values())
-        _executors.clear()
-    for executor in executors:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-@dataclass(frozen=True)
 class Analyser:
     """How a server process analyses the articles posted to it: in ``processes`` worker
-    processes (0: in the request thread), probing ``target`` early."""
+    processes (0: in the request thread), probing ``target`` early. The app starts it
+    when it starts and stops it when it stops (a server ending on SIGTERM runs no exit
+    handlers: uvicorn re-raises the signal)."""
 
-    processes: int = 0
-    target: ProbeTarget | None = None
+    def __init__(self, processes: int = 0, target: ProbeTarget | None = None) -> None:
+        self.processes, self.target = processes, target
+        self._executor: ProcessPoolExecutor | None = None
+        self._guard = threading.Lock()
 
     def start(self, config: ClusteringConfig) -> None:
-        """Start and warm the workers now rather than on the first article."""
+        """Start the workers now rather than on the first article."""
         if self.processes:
-            _executor(self.processes, config)
+            executor = self._running(config)
+            for started in [executor.submit(os.getpid) for _ in range(self.processes)]:
+                started.result()
+
+    def stop(self) -> None:
+        with self._guard:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def __call__(self, article: ArticleIn, config: ClusteringConfig, max_text_chars: int):
         if not self.processes:
             return analyse(prepare(article, max_text_chars), config)
-        executor = _executor(self.processes, config)
+        executor = self._running(config)
         try:
             return executor.submit(
                 analysed_in_worker, article, config, max_text_chars, self.target
             ).result()
         except BrokenProcessPool:
-            # a worker died (killed from outside): start again, and this article here
-            _discard(executor)
+            # a worker died (killed from outside): a new pool, and this article here
+            self._discard(executor)
             return analyse(prepare(article, max_text_chars), config)
+
+    def _running(self, config: ClusteringConfig) -> ProcessPoolExecutor:
+        with self._guard:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.processes,
+                    _context,
+                    initializer=_start_worker,
+                    initargs=(os.getpid(), config),
+                )
+            return self._executor
+
+    def _discard(self, executor: ProcessPoolExecutor) -> None:
+        with self._guard:
+            if self._executor is executor:
+                self._executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 IN_THREAD = Analyser()

@@ -10,7 +10,6 @@ from collections import Counter
 
 import numpy as np
 
-from app.services import analysis_pool
 from app.services.analysis import ArticleIn, analyse, prepare, slim
 from app.services.analysis_pool import Analyser, ProbeTarget, analysed_in_worker
 from app.store import repo
@@ -48,7 +47,11 @@ def test_worker_analysis_is_the_request_threads(settings):
     config = settings.clustering()
     article = ArticleIn(id="r", text=seed_text(REUTERS))
     here = slim(analyse(prepare(article, settings.max_text_chars), config))
-    there = Analyser(1).__call__(article, config, settings.max_text_chars)
+    analyser = Analyser(1)
+    try:
+        there = analyser(article, config, settings.max_text_chars)
+    finally:
+        analyser.stop()
     assert there.prepared == here.prepared
     assert there.features == here.features
     assert np.array_equal(there.dup_signature, here.dup_signature)
@@ -94,14 +97,23 @@ def test_invalid_text_is_refused_from_the_worker(client, row_counts):
 
 def test_a_killed_worker_costs_no_request(client):
     assert client.post("/articles", json={"id": "a", "text": SUMMIT_ANNOUNCED}).status_code == 201
-    executors = list(analysis_pool._executors.values())
-    assert executors, "the service analyses in worker processes by default"
-    for pid in [p for executor in executors for p in executor._processes]:
+    analyser = client.app.state.analyser
+    killed = analyser._executor
+    assert killed is not None, "the service analyses in worker processes by default"
+    for pid in list(killed._processes):
         os.kill(pid, signal.SIGKILL)
     response = client.post("/articles", json={"id": "b", "text": SUMMIT_CANCELLED})
     assert response.status_code == 201, response.text
     response = client.post("/articles", json={"id": "c", "text": GERMAN_FLOOD})
     assert response.status_code == 201, response.text  # a new pool serves the next
-    assert analysis_pool._executors and all(
-        executor not in executors for executor in analysis_pool._executors.values()
-    )
+    assert analyser._executor is not None and analyser._executor is not killed
+
+
+def test_workers_stop_with_the_app(app_client):
+    with app_client(analysis_processes=2) as client:
+        assert client.post("/articles", json={"id": "a", "text": GERMAN_FLOOD}).status_code == 201
+        workers = list(client.app.state.analyser._executor._processes.values())
+        assert len(workers) == 2 and all(worker.is_alive() for worker in workers)
+    for worker in workers:
+        worker.join(timeout=5)
+    assert not any(worker.is_alive() for worker in workers)
