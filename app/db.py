@@ -110,6 +110,14 @@ def make_engine(
     return engine
 
 
+def make_snapshot_reader(url: str, **engine_options) -> Engine:
+    """An engine for reads of one statement each (the analysis workers' early probes):
+    in autocommit, so no transaction is held between them, and none is rolled back.
+    (psycopg forgets its prepared statements at every rollback; planning the probe
+    again cost 5.7 ms an article, four times the probe itself.)"""
+    return make_engine(url, **engine_options).execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers work while one writer commits; foreign keys are off by default.
     cursor = dbapi_connection.cursor()

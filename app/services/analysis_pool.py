@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clustering.config import ClusteringConfig
-from app.db import make_engine
+from app.db import make_snapshot_reader
 from app.errors import Unavailable
 from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim, warm_up
 from app.services.planning import probed_early
@@ -52,7 +52,7 @@ PARENT_CHECK_S = 1.0
 def _engine(target: ProbeTarget) -> Engine:
     engine = _engines.pop(target, None)
     if engine is None:
-        engine = make_engine(
+        engine = make_snapshot_reader(
             target.url, timeout_s=target.timeout_s, connect_timeout_s=target.connect_timeout_s
         )
     _engines[target] = engine  # the most recent last
@@ -89,8 +89,8 @@ def analysed_in_worker(
     if target is None:
         return analysis
     try:
-        # a connection per article: back in the pool, it holds no transaction, and its
-        # deadline (the service's, on PostgreSQL) is disarmed
+        # a connection per article: back in the pool, its deadline (the service's, on
+        # PostgreSQL) is disarmed
         with _engine(target).connect() as connection:
             return probed_early(connection, analysis, config.bucket_cap)
     except SQLAlchemyError as exc:  # answered now: the writer would meet it again, later

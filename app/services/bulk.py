@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clustering.config import ClusteringConfig
-from app.db import make_engine
+from app.db import make_snapshot_reader
 from app.errors import AppError
 from app.services import ingest
 from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim
@@ -67,7 +67,7 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _init_worker(parse, config: ClusteringConfig, max_text_chars: int, database_url: str) -> None:
-    connection = make_engine(database_url).connect()  # one per worker, for its life
+    connection = make_snapshot_reader(database_url).connect()  # one per worker, for its life
     _worker.update(parse=parse, config=config, max_text_chars=max_text_chars, db=connection)
 
 
@@ -89,13 +89,10 @@ def analyse_line(item: tuple[int, bytes]) -> Outcome:
 def _probed_here(analysis: Analysis) -> Analysis:
     """The article's early probe, made in this worker; if the database cannot answer,
     the writer probes (and meets the outage itself)."""
-    connection = _worker["db"]
     try:
-        return probed_early(connection, analysis, _worker["config"].bucket_cap)
+        return probed_early(_worker["db"], analysis, _worker["config"].bucket_cap)
     except SQLAlchemyError:
         return analysis
-    finally:
-        connection.rollback()  # holds no snapshot (nor its locks) between articles
 
 
 def _batches(items: Iterable[Outcome], size: int) -> Iterator[list[Outcome]]:
