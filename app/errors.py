@@ -59,13 +59,12 @@ RETRY_AFTER_S = 5
 
 
 class Unavailable(AppError):
-    """The database did not answer (met outside a request's own statements: by an
-    analysis worker's early probe)."""
+    """The database did not answer (a lost, refused or timed-out connection)."""
 
     status = 503
     kind = "Unavailable"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str = "the database is unavailable") -> None:
         super().__init__(message, {"Retry-After": str(RETRY_AFTER_S)})
 
 

@@ -29,7 +29,7 @@ from app.api.schemas import (
     Name,
 )
 from app.config import Settings
-from app.errors import AppError, InvalidInput
+from app.errors import AppError, InvalidInput, Unavailable
 from app.metrics import ARTICLES_INGESTED
 from app.services import ingest as ingest_service
 from app.services import query
@@ -105,12 +105,16 @@ def _batch_item(
         error = _error("InvalidInput", validation_detail(exc))
         return BatchItem(index=index, status=422, error=error)
     except AppError as exc:
-        return BatchItem(index=index, status=exc.status, error=_error(exc.kind, exc.message))
+        return _failed(index, exc)
     except DBAPIError as exc:
         if not database_unavailable(exc):
             raise
-        return BatchItem(index=index, status=503, error=_error("Unavailable", "database down"))
+        return _failed(index, Unavailable())
     return BatchItem(index=index, status=201 if result.created else 200, result=_result(result))
+
+
+def _failed(index: int, exc: AppError) -> BatchItem:
+    return BatchItem(index=index, status=exc.status, error=_error(exc.kind, exc.message))
 
 
 def _error(kind: str, detail) -> ErrorOut:

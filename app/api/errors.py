@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.schemas import ErrorOut
-from app.errors import RETRY_AFTER_S, AppError
+from app.errors import AppError, Unavailable
 
 log = logging.getLogger("story_clusters")
 
@@ -46,6 +46,10 @@ def error_response(
     return JSONResponse(status_code=status, content=content, headers=headers)
 
 
+def app_error_response(exc: AppError) -> JSONResponse:
+    return error_response(exc.status, exc.kind, exc.message, exc.headers)
+
+
 def database_unavailable(exc: Exception) -> bool:
     """A failure of the connection (down, hung, timed out, locked), not of the request."""
     if isinstance(exc, (OperationalError, TimeoutError)):
@@ -63,7 +67,7 @@ def validation_detail(exc: RequestValidationError | ValidationError) -> list[dic
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, exc.kind, exc.message, exc.headers)
+        return app_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -82,8 +86,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if not database_unavailable(exc):
             return _internal(exc)
         log.warning("database unavailable: %s", type(exc.__cause__ or exc).__name__)
-        headers = {"Retry-After": str(RETRY_AFTER_S)}
-        return error_response(503, "Unavailable", "the database is unavailable", headers)
+        return app_error_response(Unavailable())
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -74,9 +74,7 @@ def _exit_without(server_pid: int) -> None:
         time.sleep(PARENT_CHECK_S)
         try:
             os.kill(server_pid, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # the pid is another user's now: ours is gone
+        except (ProcessLookupError, PermissionError):  # gone (or its pid is another's)
             os._exit(0)
 
 
@@ -94,7 +92,7 @@ def analysed_in_worker(
         with _engine(target).connect() as connection:
             return probed_early(connection, analysis, config.bucket_cap)
     except SQLAlchemyError as exc:  # answered now: the writer would meet it again, later
-        raise Unavailable("the database is unavailable") from exc
+        raise Unavailable() from exc
 
 
 # -- in the server process ---------------------------------------------------------------

@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db import PerEngine
@@ -78,17 +77,10 @@ def _array(session: Session, values: list) -> list | str:
 
 
 def _execute_many(session: Session, sql: str, rows: list[tuple]) -> None:
-    """One prepared statement over many rows, through the driver (SQLite; its errors
-    are raised as SQLAlchemy's, as every other statement's are)."""
-    connection = session.connection()
-    sqlite_error = connection.dialect.loaded_dbapi.Error
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    except sqlite_error as exc:
-        raise DBAPIError.instance(sql, rows, exc, sqlite_error) from exc
-    finally:
-        cursor.close()
+    """One prepared statement over many rows (SQLite): the driver's executemany, through
+    SQLAlchemy so its events and error mapping hold (7 µs more than the bare cursor for
+    an article's 64 postings). ``rows`` must not be empty."""
+    session.connection().exec_driver_sql(sql, rows)
 
 
 def _by_dialect(session: Session, statements: dict[str, TextClause]) -> TextClause:
