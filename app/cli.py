@@ -271,7 +271,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.database_url:
             overrides[-1] = f"database_url={args.database_url}"
         threads = [set(item.split(",")) for item in args.thread or []]
-        report = evaluate(records, _settings(overrides), threads)
+        report = evaluate(records, _settings(overrides), threads, args.dating)
     name = Path(args.file).name + (f" [{' '.join(args.filter)}]" if args.filter else "")
     print(json.dumps(report.as_dict()) if args.json else format_report(name, report))
     for error in report.errors:
@@ -354,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="EVENT,EVENT[,...]",
         help="gold events that form one storyline (repeatable); every other gold event "
         "is a storyline of its own",
+    )
+    evaluate.add_argument(
+        "--dating",
+        choices=("published", "arrival", "none"),
+        default="published",
+        help="published: the records' dates, undated ones undated (default); arrival: "
+        "undated ones placed when ingested, as a live POST is; none: dates dropped",
     )
     evaluate.add_argument("--database-url", help="default: a fresh temporary SQLite file")
     evaluate.add_argument("--json", action="store_true")

@@ -15,6 +15,7 @@ from app.db import make_engine, make_sessionmaker
 from app.services import ingest as ingest_service
 from app.services import planning
 from app.services.analysis import ArticleIn
+from app.services.ingest import utcnow
 from app.store import migrate, repo
 from evaluation import metrics
 
@@ -97,8 +98,14 @@ def load_records(path: Path, filters: dict[str, set[str]]) -> list[dict]:
     return records
 
 
-def record_to_article(record: dict) -> ArticleIn:
-    published = record.get("published")
+# How the records are placed in time (``eval --dating``): "published", their dates as
+# given (an undated record stays undated, as in a back-fill); "arrival", undated records
+# are placed at the moment they are ingested, as the API places a live post (here: the
+# whole set arriving within seconds); "none", every date dropped (the order is kept).
+
+
+def record_to_article(record: dict, dating: str = "published") -> ArticleIn:
+    published = record.get("published") if dating != "none" else None
     return ArticleIn(
         id=str(record["id"]),
         title=record.get("title"),
@@ -106,15 +113,19 @@ def record_to_article(record: dict) -> ArticleIn:
         source=record.get("source") if isinstance(record.get("source"), str) else None,
         published_at=datetime.fromisoformat(published) if published else None,
         lang=record.get("lang"),
+        arrived_at=utcnow() if dating == "arrival" else None,
     )
 
 
 def evaluate(
-    records: list[dict], settings: Settings, threads: list[set[str]] | None = None
+    records: list[dict],
+    settings: Settings,
+    threads: list[set[str]] | None = None,
+    dating: str = "published",
 ) -> EvalReport:
     """Ingest the records one at a time, in order, into ``settings.database_url``, and
     score events and storylines (gold storylines: each gold event, except the events of
-    a thread in ``threads``, which form one)."""
+    a thread in ``threads``, which form one); ``dating``: see ``record_to_article``."""
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
@@ -134,7 +145,7 @@ def evaluate(
             with sessions() as session:
                 try:
                     result = ingest_service.ingest(
-                        session, record_to_article(record), config, settings.max_text_chars
+                        session, record_to_article(record, dating), config, settings.max_text_chars
                     )
                 except Exception as exc:  # counted and reported; `eval` then exits 1
                     errors.append(f"{record.get('id')}: {exc}")

@@ -1,6 +1,7 @@
 """`story-clusters eval` on a small labeled set of the project's own."""
 
 import json
+from datetime import datetime
 
 from app.cli import main
 from tests.records import RECORDS
@@ -47,3 +48,16 @@ def test_a_failed_article_makes_eval_exit_non_zero(tmp_path, capsys):
     report = json.loads(captured.out)
     assert report["articles"] == len(RECORDS) and report["errors"]
     assert report["lsh_pair_recall"] == 1.0  # the probe observer saw every stored article
+
+
+def test_dating_places_records_as_a_replay_a_live_post_or_not_at_all():
+    from evaluation.run import record_to_article
+
+    dated = {"id": "a", "text": "x", "published": "2018-05-10T20:00:00"}
+    undated = {"id": "b", "text": "x"}
+    replay = record_to_article(dated), record_to_article(undated)
+    assert [a.placed_at for a in replay] == [datetime(2018, 5, 10, 20), None]
+    live = record_to_article(dated, "arrival"), record_to_article(undated, "arrival")
+    assert live[0].placed_at == datetime(2018, 5, 10, 20)
+    assert live[1].published_at is None and live[1].placed_at is not None
+    assert record_to_article(dated, "none").placed_at is None

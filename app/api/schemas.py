@@ -11,6 +11,7 @@ from sqlalchemy import Row
 
 from app.clustering.label import Label
 from app.services.analysis import ArticleIn
+from app.services.ingest import utcnow
 from app.services.query import ArticleView, ClusterView, StorylineView
 
 # Ids and counts beyond a signed 64-bit integer cannot name anything stored.
@@ -90,6 +91,8 @@ class ArticleBody(BaseModel):
         return self
 
     def to_input(self, article_id: str | None = None) -> ArticleIn:
+        """What the service ingests; posted now, so an undated article is placed in
+        time by its arrival (a live crawler posts as it fetches)."""
         return ArticleIn(
             id=article_id or self.id,
             title=self.title,
@@ -99,6 +102,7 @@ class ArticleBody(BaseModel):
             source=self.source,
             published_at=self.published_at,
             lang=self.lang,
+            arrived_at=utcnow(),
         )
 
 
@@ -137,6 +141,9 @@ class ArticleDetail(ArticleResult):
     url: str | None
     source: str | None
     published_at: Timestamp | None
+    placed_at: Timestamp | None = Field(
+        description="Where it sits in time: published_at, else when it was posted."
+    )
     ingested_at: Timestamp
     copies: list[str]
     boilerplate_lines: int
@@ -150,6 +157,7 @@ class ArticleDetail(ArticleResult):
             url=article.url,
             source=article.source,
             published_at=article.published_at,
+            placed_at=article.placed_at,
             ingested_at=article.ingested_at,
             copies=view.copies,
             boilerplate_lines=len(article.boilerplate_lines),
@@ -178,6 +186,7 @@ class MemberOut(BaseModel):
     url: str | None
     source: str | None
     published_at: Timestamp | None
+    placed_at: Timestamp | None
     duplicate_of: str | None
 
     @classmethod
@@ -189,6 +198,7 @@ class MemberOut(BaseModel):
             url=member.url,
             source=member.source,
             published_at=member.published_at,
+            placed_at=member.placed_at,
             duplicate_of=ids_of_roots.get(root) if root else None,
         )
 
@@ -225,14 +235,17 @@ def _labelled(model, row: Row, label: Label | None):
     return model(**fields, label=LabelOut.model_validate(label) if label else None)
 
 
+_SPAN = "the {} placed_at of its members (publication, else arrival); null: none dated"
+
+
 class ClusterSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # from the repository's rows
 
     id: int
     storyline_id: int | None
     size: int
-    first_published: Timestamp | None
-    last_published: Timestamp | None
+    first_published: Timestamp | None = Field(description=_SPAN.format("earliest"))
+    last_published: Timestamp | None = Field(description=_SPAN.format("latest"))
     created_at: Timestamp
     updated_at: Timestamp
     label: LabelOut | None

@@ -81,8 +81,8 @@ def score_weighted(
 ) -> list[ClusterScore]:
     """Cosine of the article with each candidate's centroid, both IDF-weighted (term
     ids, weights; centroids in the candidates' order; ``scratch``: see ``cosines``);
-    when both sides are dated and close in time (same news cycle) the score gets the
-    configured bonus. Best first."""
+    when the article is dated (``published``) and close in time to the candidate's span
+    (same news cycle) the score gets the configured bonus. Best first."""
     similarities = cosines(*article, centroids, scratch)
     scores = [
         ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)

@@ -33,6 +33,14 @@ class ArticleIn:
     source: str | None = None
     published_at: datetime | None = None  # naive UTC
     lang: str | None = None
+    # When a live client posted it (naive UTC): the service's clock, not the content,
+    # so it is not part of the content hash. None for a back-fill or a replay.
+    arrived_at: datetime | None = None
+
+    @property
+    def placed_at(self) -> datetime | None:
+        """Where the article sits in time: its publication, else its arrival."""
+        return self.published_at or self.arrived_at
 
 
 @dataclass(frozen=True)

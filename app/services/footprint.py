@@ -40,9 +40,9 @@ def add(
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
     if cluster is None:
-        cluster = _new_cluster(session, cache, terms, given.published_at, storyline_id, config, now)
+        cluster = _new_cluster(session, cache, terms, given.placed_at, storyline_id, config, now)
     else:
-        join_cluster(session, cache, cluster, terms, given.published_at, config, now)
+        join_cluster(session, cache, cluster, terms, given.placed_at, config, now)
     pk = repo.insert_article(
         session,
         {
@@ -53,6 +53,7 @@ def add(
             "source": given.source,
             "lang": prepared.lang,
             "published_at": given.published_at,
+            "placed_at": given.placed_at,
             "ingested_at": now,
             "content_hash": prepared.content_hash,
             "cluster_id": cluster.id,
@@ -73,7 +74,7 @@ def add(
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
-    cache.refs.put(pk, cluster.id, decided.duplicate_of_pk, given.published_at)
+    cache.refs.put(pk, cluster.id, decided.duplicate_of_pk, given.placed_at)
     cache.terms[pk] = terms
     return pk, cluster
 

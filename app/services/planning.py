@@ -150,7 +150,7 @@ def cluster_hits(
     pks = np.fromiter(story_hits.keys(), dtype=np.int64, count=len(story_hits))
     hits = np.fromiter(story_hits.values(), dtype=np.int64, count=len(story_hits))
     keep = refs.known_among(pks)
-    mine = analysis.prepared.article.published_at
+    mine = analysis.prepared.article.placed_at
     if config.time_window_days > 0 and mine is not None:
         published = np.full(len(pks), np.nan)
         published[keep] = refs.published[pks[keep]]
@@ -312,6 +312,9 @@ def _decide(session, cache, analysis, cluster_hits: Counter, config) -> StoryDec
     raw = [term_arrays(cache, lang, analysis.features.story_terms)]
     raw += [centroid_arrays(cache, lang, states[c.cluster_id]) for c in candidates]
     article, *centroids = idf_weighted(session, cache, lang, raw, config)
+    # The near-in-time bonus needs a publication date: an arrival is no evidence of
+    # one news cycle (everything posted today arrives today), and the join threshold
+    # was tuned with undated articles earning no bonus.
     published = analysis.prepared.article.published_at
     scratch = cache.table(lang).scratch
     scores = score_weighted(article, candidates, centroids, scratch, published, config)

@@ -20,7 +20,7 @@ from app.store import repo
 
 class Member(NamedTuple):
     pk: int
-    published: datetime | None
+    placed: datetime | None
     copy_of: int | None
     lang: str
 
@@ -106,7 +106,7 @@ def _describe(session, cache, cluster: ClusterState, members, terms, config, now
         centroid = add_to_centroid(centroid, terms[member.pk])
     cluster.centroid = truncate(centroid, config.centroid_terms)
     cluster.size = len(members)
-    dates = [m.published for m in members if m.published is not None]
+    dates = [m.placed for m in members if m.placed is not None]
     cluster.first_published = min(dates) if dates else None
     cluster.last_published = max(dates) if dates else None
     cluster.changed()

@@ -73,6 +73,9 @@ class Article(Base):
     source: Mapped[str | None] = mapped_column(String(255), default=None)
     lang: Mapped[str] = mapped_column(String(8))
     published_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Where the article sits in time (cluster spans, the time signal): published_at,
+    # else its arrival over the API; NULL for an undated back-fill or replay.
+    placed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
     cluster_id: Mapped[int] = mapped_column(BigId, ForeignKey("clusters.id"), index=True)

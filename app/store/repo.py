@@ -344,8 +344,8 @@ def content_hashes(session: Session, article_ids: Iterable[str]) -> dict[str, st
 def article_refs(
     session: Session, pks: Iterable[int]
 ) -> dict[int, tuple[int, int | None, datetime | None]]:
-    """pk -> (cluster_id, duplicate_of_pk, published_at)."""
-    columns = (Article.cluster_id, Article.duplicate_of_pk, Article.published_at)
+    """pk -> (cluster_id, duplicate_of_pk, placed_at)."""
+    columns = (Article.cluster_id, Article.duplicate_of_pk, Article.placed_at)
     return _rows_by_key(session, Article.pk, columns, pks)
 
 
@@ -360,7 +360,7 @@ def changed_since(
     )
     cluster_ids = list(clusters.scalars())
     refs = session.execute(
-        select(Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.published_at)
+        select(Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.placed_at)
         .where(Article.changed_in > generation)
         .limit(limit + 1)
     ).all()
@@ -388,6 +388,7 @@ _ARTICLE_LISTING = (
     Article.source,
     Article.lang,
     Article.published_at,
+    Article.placed_at,
     Article.ingested_at,
     Article.cluster_id,
     Article.duplicate_of_pk,
@@ -587,9 +588,9 @@ def update_cluster(session: Session, cluster_id: int, values: dict) -> None:
 def member_rows(
     session: Session, cluster_id: int
 ) -> list[tuple[int, datetime | None, int | None, str]]:
-    """(pk, published_at, duplicate_of_pk, lang) of every member, oldest first."""
+    """(pk, placed_at, duplicate_of_pk, lang) of every member, oldest first."""
     statement = (
-        select(Article.pk, Article.published_at, Article.duplicate_of_pk, Article.lang)
+        select(Article.pk, Article.placed_at, Article.duplicate_of_pk, Article.lang)
         .where(Article.cluster_id == cluster_id)
         .order_by(Article.pk)
     )
@@ -616,6 +617,7 @@ _MEMBER_LISTING = (
     Article.url,
     Article.source,
     Article.published_at,
+    Article.placed_at,
     Article.duplicate_of_pk,
 )
 _CLUSTER_SUMMARY = (
@@ -704,7 +706,7 @@ def cluster_sources(session: Session, cluster_ids: Sequence[int]) -> dict[int, i
 
 def member_time_span(session: Session, cluster_id: int) -> tuple[datetime | None, datetime | None]:
     row = session.execute(
-        select(func.min(Article.published_at), func.max(Article.published_at)).where(
+        select(func.min(Article.placed_at), func.max(Article.placed_at)).where(
             Article.cluster_id == cluster_id
         )
     ).one()
