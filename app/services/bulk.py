@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +24,7 @@ from app.errors import AppError
 from app.services import ingest
 from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim
 from app.services.planning import probed_early
+from app.text.prior import load_prior
 
 # record parser, config and text limit of a worker process (set by its initializer)
 _worker: dict = {}
@@ -118,11 +119,22 @@ def bulk_ingest(
     database_url = sessions.kw["bind"].url.render_as_string(hide_password=False)
     setup = (parse, config, max_text_chars, database_url)
     with context.Pool(workers, _init_worker, setup) as pool:
-        outcomes = pool.imap(analyse_line, read_lines(path), chunksize=16)
+        outcomes = _prior_loaded(pool.imap(analyse_line, read_lines(path), chunksize=16))
         for batch in _batches(outcomes, batch_size):
             _write_batch(sessions, batch, config, summary)
             progress(len(batch))
     return summary
+
+
+def _prior_loaded(outcomes: Iterator[Outcome]) -> Iterator[Outcome]:
+    """The outcomes, once the writer has loaded the first article's frequency prior:
+    loaded while the workers analyse the first batch, not after it."""
+    first = next(outcomes, None)
+    if first is None:
+        return iter(())
+    if first.analysis is not None:
+        load_prior(first.analysis.prepared.lang)
+    return chain([first], outcomes)
 
 
 def _write_batch(sessions, batch: list[Outcome], config, summary: BulkSummary) -> None:

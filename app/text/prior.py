@@ -34,6 +34,11 @@ def _stem_frequencies(lang: str) -> dict[str, float]:
     return stemmed
 
 
+def load_prior(lang: str) -> None:
+    """Read and stem the language's word list now (a second or so, once per process)."""
+    _stem_frequencies(lang)
+
+
 @lru_cache(maxsize=262_144)
 def prior_doc_share(lang: str, term: str) -> float:
     """Estimated share of articles in ``lang`` that contain the (stemmed) term."""

@@ -107,5 +107,7 @@ def test_recent_postings_keep_two_generations(monkeypatch):
     for pk in (11, 12, 13, 14, 15):
         recent.add(pk, {1: [5]})
     assert not recent.covers(11) and recent.covers(12)  # 11 and 12 went with their generation
-    assert recent.newer((1, 5), 12) == [15, 14, 13]
-    assert recent.newer((1, 6), 12) == []
+    assert recent.newer((1, 5), 12, cap=10) == [15, 14, 13]
+    assert recent.newer((1, 5), 12, cap=2) == [15, 14]  # the newest, across generations
+    assert recent.newer((1, 5), 13, cap=1) == [15]
+    assert recent.newer((1, 6), 12, cap=10) == []

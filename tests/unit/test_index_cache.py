@@ -46,3 +46,23 @@ def test_a_large_batch_of_another_writer_drops_the_frequencies():
     table = cache.table("en")
     table.learn_docs(100 + MAX_FOREIGN_ARTICLES + 1)
     assert not table.known[term_id]
+
+
+def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
+    cache, term_id = cache_knowing_a_term()
+    table = cache.table("en")
+    table.count({"summit": 1.0, "kim": 2.0}, +1)
+    table.count({"summit": 0.5}, +1)
+    assert table.df[term_id] == 9  # known: followed at once
+    table.learn(["kim"], {"kim": 3})  # read later: the database's count plus ours
+    assert table.df[table.ids["kim"]] == 4
+    assert table.take_pending() == ({"summit": 2, "kim": 1}, 2)
+    assert table.take_pending() == ({}, 0)  # handed over once
+
+
+def test_a_replaced_table_keeps_the_counts_not_yet_written():
+    table = IndexCache().table("en")
+    table.count({"summit": 1.0}, +1)
+    fresh = type(table)("en")
+    fresh.keep_pending(*table.take_pending())
+    assert fresh.take_pending() == ({"summit": 1}, 1)
