@@ -150,9 +150,9 @@ class TermTable:
         self.docs: int | None = None
         self.last_docs: int | None = None  # the count we kept before others wrote
         self.foreign_lag = 0  # articles others added or removed since frequencies were read
-        # counts of this transaction's articles by term id, written once at its end (a
-        # term shared by many articles of a batch is one row update, not one per article)
-        self.pending = np.zeros(1024, dtype=np.int64)
+        # counts of this transaction's articles, written once at its end (a term shared
+        # by many articles of a batch is one row update, not one per article)
+        self.pending: dict[str, int] = {}
         self.pending_docs = 0
 
     def ids_of(self, terms: Iterable[str]) -> np.ndarray:
@@ -169,8 +169,8 @@ class TermTable:
         term_id = len(self.ids)
         if term_id >= len(self.df):
             size = 2 * len(self.df)
-            self.df, self.prior, self.known, self.pending = (
-                _grown(a, size) for a in (self.df, self.prior, self.known, self.pending)
+            self.df, self.prior, self.known = (
+                _grown(a, size) for a in (self.df, self.prior, self.known)
             )
             self.scratch = np.zeros(size)
         self.ids[term] = term_id
@@ -185,9 +185,10 @@ class TermTable:
 
     def learn(self, terms: Iterable[str], counted: Mapping[str, int]) -> None:
         """Frequencies read from the database, plus our counts not yet written."""
+        pending = self.pending
         for term in terms:
             term_id = self.ids[term]
-            self.df[term_id] = counted.get(term, 0) + self.pending[term_id]
+            self.df[term_id] = counted.get(term, 0) + pending.get(term, 0)
             self.known[term_id] = True
 
     def learn_docs(self, docs: int) -> None:
@@ -202,11 +203,13 @@ class TermTable:
         self.docs = docs
 
     def count(self, terms: Iterable[str], delta: int) -> None:
-        """Count an article (its distinct terms) in or out: pending until
-        ``take_pending`` writes it."""
-        ids = self.ids_of(terms)
-        self.pending[ids] += delta
-        self.df[ids[self.known[ids]]] += delta
+        """Count an article in (or out): pending until ``take_pending`` writes it."""
+        ids, known, df, pending = self.ids, self.known, self.df, self.pending
+        for term in terms:
+            pending[term] = pending.get(term, 0) + delta
+            term_id = ids.get(term)
+            if term_id is not None and known[term_id]:
+                df[term_id] += delta
         self.pending_docs += delta
         if self.docs is not None:
             self.docs += delta
@@ -214,18 +217,9 @@ class TermTable:
             self.last_docs += delta
 
     def take_pending(self) -> tuple[dict[str, int], int]:
-        changed = np.flatnonzero(self.pending)
-        terms = [self.terms[i] for i in changed]
-        counts = dict(zip(terms, self.pending[changed].tolist(), strict=True))
-        self.pending[changed] = 0
-        docs, self.pending_docs = self.pending_docs, 0
-        return counts, docs
-
-    def keep_pending(self, counts: Mapping[str, int], docs: int) -> None:
-        """Counts handed over from the table this one replaces."""
-        ids = self.ids_of(counts)
-        self.pending[ids] += np.fromiter(counts.values(), dtype=np.int64, count=len(ids))
-        self.pending_docs += docs
+        pending, docs = self.pending, self.pending_docs
+        self.pending, self.pending_docs = {}, 0
+        return pending, docs
 
     def forget(self) -> None:
         self.known[:] = False
@@ -310,7 +304,7 @@ class IndexCache:
         if table is None or len(table.ids) > MAX_TERMS_PER_LANG:
             fresh = TermTable(lang)
             if table is not None:  # arrays made with the old term ids are void
-                fresh.keep_pending(*table.take_pending())
+                fresh.pending, fresh.pending_docs = table.take_pending()
                 self.clear()
             table = self.tables[lang] = fresh
         return table

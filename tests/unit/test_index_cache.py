@@ -54,15 +54,19 @@ def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
     table.count({"summit": 1.0, "kim": 2.0}, +1)
     table.count({"summit": 0.5}, +1)
     assert table.df[term_id] == 9  # known: followed at once
+    table.ids_of(["kim"])
     table.learn(["kim"], {"kim": 3})  # read later: the database's count plus ours
     assert table.df[table.ids["kim"]] == 4
     assert table.take_pending() == ({"summit": 2, "kim": 1}, 2)
     assert table.take_pending() == ({}, 0)  # handed over once
 
 
-def test_a_replaced_table_keeps_the_counts_not_yet_written():
-    table = IndexCache().table("en")
+def test_a_replaced_table_keeps_the_counts_not_yet_written(monkeypatch):
+    cache = IndexCache()
+    table = cache.table("en")
     table.count({"summit": 1.0}, +1)
-    fresh = type(table)("en")
-    fresh.keep_pending(*table.take_pending())
+    table.ids_of(["summit"])
+    monkeypatch.setattr("app.services.index_cache.MAX_TERMS_PER_LANG", 0)
+    fresh = cache.table("en")
+    assert fresh is not table  # replaced: too many terms
     assert fresh.take_pending() == ({"summit": 1}, 1)
