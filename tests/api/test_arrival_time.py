@@ -93,3 +93,19 @@ def test_the_migration_places_stored_articles_at_their_publication(app_client, d
         assert client.get("/articles/dated").json()["placed_at"] == "2024-06-03T08:00:00Z"
         # the arrival of an article stored before placed_at was not kept
         assert client.get("/articles/undated").json()["placed_at"] is None
+
+
+def test_the_time_window_sees_an_arrival_as_a_date(app_client):
+    """Placed years apart by its arrival, an undated report is outside a 7-day window
+    of a dated one it would otherwise join."""
+    dated = {"id": "then", "text": ENGLISH_BRIDGE, "published_at": "2018-05-10T20:00:00Z"}
+    undated = {"id": "now", "text": ENGLISH_BRIDGE_OTHER_OUTLET}
+    clusters = {}
+    for window in (0, 7):
+        with app_client(time_window_days=window) as client:
+            first = client.post("/articles", json=dated).json()["cluster_id"]
+            second = client.post("/articles", json=undated).json()["cluster_id"]
+            clusters[window] = first == second
+            for article_id in ("then", "now"):
+                assert client.delete(f"/articles/{article_id}").status_code == 204
+    assert clusters == {0: True, 7: False}
