@@ -98,13 +98,12 @@ def load_records(path: Path, filters: dict[str, set[str]]) -> list[dict]:
     return records
 
 
-# How the records are placed in time (``eval --dating``): "published", their dates as
-# given (an undated record stays undated, as in a back-fill); "arrival", undated records
-# are placed at the moment they are ingested, as the API places a live post (here: the
-# whole set arriving within seconds); "none", every date dropped (the order is kept).
-
-
 def record_to_article(record: dict, dating: str = "published") -> ArticleIn:
+    """The record as an article, placed in time by ``dating`` (``eval --dating``):
+    "published", its date as given (an undated record stays undated, as in a
+    back-fill); "arrival", an undated record is placed at the moment it is ingested, as
+    the API places a live post (here: the whole set arriving within seconds); "none",
+    no date (the order is kept)."""
     published = record.get("published") if dating != "none" else None
     return ArticleIn(
         id=str(record["id"]),

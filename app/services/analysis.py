@@ -145,6 +145,11 @@ def analyse(prepared: Prepared, config: ClusteringConfig) -> Analysis:
     return analysis
 
 
+def analyse_article(article: ArticleIn, config: ClusteringConfig, max_text_chars: int) -> Analysis:
+    """``prepare`` then ``analyse``: a client's article to its analysis."""
+    return analyse(prepare(article, max_text_chars), config)
+
+
 def slim(analysis: Analysis) -> Analysis:
     """What the writer needs, to send from a worker process: without the copy shingles
     and the raw input (the writer works from signatures and the normalised body; a text
@@ -201,11 +206,11 @@ _WARM_UP_TEXT = "Warm-up: the council approved the new bridge on Tuesday."
 def preload_models() -> str:
     """Load the language model, the English stopwords, stemmer and frequency prior (the
     seconds of a first request); returns the warm-up text's language."""
-    from app.text.prior import prior_doc_share
+    from app.text.prior import load_prior
     from app.text.tokens import stem_words, stopwords
 
     lang = detect_language(_WARM_UP_TEXT)
-    prior_doc_share(lang, "bridge")
+    load_prior(lang)
     stopwords(lang)
     stem_words(lang, ["bridges"])
     return lang

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.clustering.config import ClusteringConfig
 from app.db import make_snapshot_reader
 from app.errors import Unavailable
-from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim, warm_up
+from app.services.analysis import Analysis, ArticleIn, analyse_article, slim, warm_up
 from app.services.planning import probed_early
 
 
@@ -83,7 +83,7 @@ def analysed_in_worker(
 ) -> Analysis:
     """Worker: the article's slim analysis, with its early probe if ``target`` is given
     (Unavailable if the database does not answer it)."""
-    analysis = slim(analyse(prepare(article, max_text_chars), config))
+    analysis = slim(analyse_article(article, config, max_text_chars))
     if target is None:
         return analysis
     try:
@@ -130,7 +130,7 @@ class Analyser:
 
     def __call__(self, article: ArticleIn, config: ClusteringConfig, max_text_chars: int):
         if not self.processes:
-            return analyse(prepare(article, max_text_chars), config)
+            return analyse_article(article, config, max_text_chars)
         executor = self._running(config)
         try:
             return executor.submit(
@@ -139,7 +139,7 @@ class Analyser:
         except BrokenProcessPool:
             # a worker died (killed from outside): a new pool, and this article here
             self._discard(executor)
-            return analyse(prepare(article, max_text_chars), config)
+            return analyse_article(article, config, max_text_chars)
 
     def _running(self, config: ClusteringConfig) -> ProcessPoolExecutor:
         with self._guard:

@@ -22,7 +22,7 @@ from app.clustering.config import ClusteringConfig
 from app.db import make_snapshot_reader
 from app.errors import AppError
 from app.services import ingest
-from app.services.analysis import Analysis, ArticleIn, analyse, prepare, slim
+from app.services.analysis import Analysis, ArticleIn, analyse_article, slim
 from app.services.planning import probed_early
 from app.text.prior import load_prior
 
@@ -78,8 +78,7 @@ def analyse_line(item: tuple[int, bytes]) -> Outcome:
     line_no, line = item
     try:
         article = _worker["parse"](line.decode("utf-8"))
-        prepared = prepare(article, _worker["max_text_chars"])
-        analysis = analyse(prepared, _worker["config"])
+        analysis = analyse_article(article, _worker["config"], _worker["max_text_chars"])
         return Outcome(line_no, _probed_here(slim(analysis)), None)
     except AppError as exc:
         return Outcome(line_no, None, exc.message)

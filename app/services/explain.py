@@ -61,12 +61,12 @@ def explain(session: Session, id_a: str, id_b: str, config: ClusteringConfig) ->
             cluster_b.id, cluster_b.centroid, 0, cluster_b.first_published, cluster_b.last_published
         )
         days = candidate.days_apart(a.placed_at)
-        dated = a.published_at is not None  # the bonus needs a publication date (planning)
         signals = {
             "story_cosine": round(cosine(vec_a, vec_b), 4),
             "cosine_with_cluster_of_b": round(cosine(vec_a, weigh(cluster_b.centroid, idf_of)), 4),
             "days_apart": round(days, 2) if days is not None else None,
-            "time_factor": time_factor(days if dated else None, config),
+            # as the score has it: the bonus is for the article's publication date
+            "time_factor": time_factor(candidate.days_apart(a.published_at), config),
             "dup_jaccard_estimated": round(
                 estimated_jaccard(from_bytes(a.dup_signature), from_bytes(b.dup_signature)), 4
             ),

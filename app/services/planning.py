@@ -224,7 +224,7 @@ def _with_newer(pks: list[int], per_key: list[int], newer: list[list[int]], cap:
     merged: list[int] = []
     start = 0
     for found, extra in zip(per_key, newer, strict=True):
-        merged += extra[:cap]
+        merged += extra  # at most cap (RecentPostings.newer)
         merged += pks[start : start + found][: max(0, cap - len(extra))]
         start += found
     return merged

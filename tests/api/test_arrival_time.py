@@ -57,10 +57,12 @@ def test_undated_posts_are_placed_together_but_earn_no_time_bonus(client):
 
 
 def test_a_dated_post_near_an_arrival_earns_the_bonus(client):
-    client.post("/articles", json={"id": "a", "text": ENGLISH_BRIDGE})
+    """The cluster's span is the undated article's arrival alone (the dated one is in
+    another cluster), so the bonus comes from that arrival."""
+    undated = client.post("/articles", json={"id": "a", "text": ENGLISH_BRIDGE}).json()
     today = _now().isoformat().replace("+00:00", "Z")
-    body = {"id": "b", "text": ENGLISH_BRIDGE_OTHER_OUTLET, "published_at": today}
-    client.post("/articles", json=body)
+    dated = {"id": "b", "text": GERMAN_FLOOD, "published_at": today}
+    assert client.post("/articles", json=dated).json()["cluster_id"] != undated["cluster_id"]
     signals = client.get("/explain", params={"a": "b", "b": "a"}).json()["signals"]
     assert signals["days_apart"] == 0
     assert signals["time_factor"] > 1
