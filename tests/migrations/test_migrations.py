@@ -1,8 +1,10 @@
 """Migrations build the schema the models describe, and go back down cleanly."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from app.db import Base, make_engine
 from app.store import migrate
@@ -96,3 +98,26 @@ def test_three_concurrent_migrate_runs_on_an_empty_database_all_succeed(database
         engine.dispose()
     finally:
         drop()
+
+
+def _postings_options(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            statement = text("SELECT reloptions FROM pg_class WHERE relname = 'lsh_postings'")
+            return list(connection.execute(statement).scalar_one() or [])
+    finally:
+        engine.dispose()
+
+
+def test_postgres_postings_are_vacuumed_after_one_percent_new_rows(migrated_url):
+    """Probes stay index-only scans only where vacuum has marked the pages visible."""
+    if make_url(migrated_url).get_backend_name() != "postgresql":
+        pytest.skip("autovacuum options are PostgreSQL's")
+    try:
+        assert "autovacuum_vacuum_insert_scale_factor=0.01" in _postings_options(migrated_url)
+        migrate.downgrade(migrated_url, "6a1d3f9c2e48")  # before the options
+        assert _postings_options(migrated_url) == []
+    finally:
+        migrate.upgrade(migrated_url)
+    assert "autovacuum_vacuum_insert_threshold=10000" in _postings_options(migrated_url)
