@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
-_SENTENCE_END = re.compile(r"[.!?:;\"„“”»«]\s*$")
+# a token with the characters before it: everything that cannot start a token
+_GAP_AND_TOKEN = re.compile(r"([\W_]*)(" + _TOKEN.pattern + ")")
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"„“”»«]\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +35,23 @@ def tokenize(text: str) -> list[Token]:
     return [Token(surface, start) for surface, start in scan(text)]
 
 
-def scan(text: str) -> Iterator[tuple[str, bool]]:
+def scan(text: str) -> list[tuple[str, bool]]:
     """(surface, starts a sentence) of every token: what ``tokenize`` makes, without an
-    object per token (this runs over every word of every article)."""
-    sentence_end = _SENTENCE_END.search
+    object per token (this runs over every word of every article). A line's first token
+    starts a sentence; a later one does when the characters before it end one."""
+    tokens: list[tuple[str, bool]] = []
+    ends_sentence = _ENDS_SENTENCE.search
     for line in text.split("\n"):
-        last_end = -1
-        for match in _TOKEN.finditer(line):
-            start = match.start()
-            if last_end < 0:
-                yield match.group(), True
-            elif (start - last_end <= 1 and line[last_end:start].isspace()) or start == last_end:
-                yield match.group(), False  # a plain space between words: no sentence end
+        found = _GAP_AND_TOKEN.findall(line)  # one C-level pass per line, no match objects
+        if not found:
+            continue
+        tokens.append((found[0][1], True))
+        for gap, token in found[1:]:
+            if not gap or (len(gap) == 1 and gap.isspace()):
+                tokens.append((token, False))  # a plain space between words
             else:
-                yield match.group(), sentence_end(line, last_end, start) is not None
-            last_end = match.end()
+                tokens.append((token, ends_sentence(gap) is not None))
+    return tokens
 
 
 def words(text: str) -> list[str]:

@@ -86,3 +86,25 @@ def test_story_terms_keep_the_strongest_when_capped():
     assert list(terms)[-1] == "zebra"
     assert stem_words("en", words) == words
     assert list(terms)[: MAX_STORY_TERMS - 1] == words[: MAX_STORY_TERMS - 1]
+
+
+def test_scan_marks_sentence_starts_by_what_precedes_each_token():
+    from app.text.tokens import scan
+
+    text = 'Kim met Trump.  "Talks" (in Seoul) went on; 3,5 hours_later!\nNew line: Moon'
+    assert scan(text) == [
+        ("Kim", True),  # first of the text
+        ("met", False),
+        ("Trump", False),
+        ("Talks", True),  # after '.  "'
+        ("in", False),  # after '" ('
+        ("Seoul", False),
+        ("went", False),  # after ') '
+        ("on", False),
+        ("3,5", True),  # after '; '
+        ("hours", False),
+        ("later", False),  # '_' is not part of a word, nor a sentence end
+        ("New", True),  # first of its line
+        ("line", False),
+        ("Moon", True),  # after ': '
+    ]
