@@ -104,7 +104,7 @@ def surface_forms(
     written: dict[str, Counter] = {}
     capitalised: dict[str, Counter] = {}
     for lang, text in sources:
-        tokens = list(scan(text))
+        tokens = scan(text)
         stems = stem_words(lang, [surface.casefold() for surface, _ in tokens])
         for (surface, sentence_start), stem in zip(tokens, stems, strict=True):
             written.setdefault(stem, Counter())[surface] += 1

@@ -23,15 +23,17 @@ down_revision: str | None = "6a1d3f9c2e48"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_OPTIONS = ("autovacuum_vacuum_insert_scale_factor", "autovacuum_vacuum_insert_threshold")
+# vacuum after 10,000 + 1 % of the table's rows were inserted (default: 1,000 + 20 %)
+_OPTIONS = {
+    "autovacuum_vacuum_insert_scale_factor": 0.01,
+    "autovacuum_vacuum_insert_threshold": 10000,
+}
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "ALTER TABLE lsh_postings SET (autovacuum_vacuum_insert_scale_factor = 0.01,"
-            " autovacuum_vacuum_insert_threshold = 10000)"
-        )
+        settings = ", ".join(f"{name} = {value}" for name, value in _OPTIONS.items())
+        op.execute(f"ALTER TABLE lsh_postings SET ({settings})")
 
 
 def downgrade() -> None:
