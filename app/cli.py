@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from app.config import Settings, get_settings
-from app.errors import AppError
+from app.errors import AppError, NotReady
 from app.services.analysis import ArticleIn
 
 if TYPE_CHECKING:
@@ -72,11 +72,17 @@ def cmd_seed(_args: argparse.Namespace) -> int:
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """Sessions on the configured database; the engine is closed afterwards."""
+    """Sessions on the configured database, once it is known to hold this version's
+    schema (else NotReady saying to migrate, not one SQL error per article); the engine
+    is closed afterwards."""
     from app.db import make_engine, make_sessionmaker
+    from app.store import migrate
 
     engine = make_engine(settings.database_url)
     try:
+        problem = migrate.schema_problem(engine, settings.database_url)
+        if problem:
+            raise NotReady(problem)
         yield make_sessionmaker(engine)
     finally:
         engine.dispose()
@@ -140,6 +146,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
+    else:
+        _warn_unless_migrated(settings)
     if args.seed:
         for line in load_seeds(settings):
             print(line, file=sys.stderr)
@@ -155,6 +163,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
     )
     return 0
+
+
+def _warn_unless_migrated(settings: Settings) -> None:
+    """The service starts either way (a deployment may migrate once it is up), but an
+    operator should not learn of a missing migration from 503s alone."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with _database(settings):
+            return
+    except NotReady as exc:
+        problem = exc.message
+    except OperationalError as exc:
+        problem = f"the database is unreachable: {exc.orig}"
+    print(f"warning: {problem}; /health/ready answers 503 until then", file=sys.stderr)
 
 
 def parse_record(line: str) -> ArticleIn:
@@ -224,12 +247,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.should_auto_migrate():
         migrate.upgrade(settings.database_url)
-    try:
-        with _database(settings) as sessions, sessions() as session:
-            articles = ingest.reindex(session, settings.clustering())
-    except AppError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+    with _database(settings) as sessions, sessions() as session:
+        articles = ingest.reindex(session, settings.clustering())
     print(f"reindexed {articles} articles")
     return 0
 
@@ -369,8 +388,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.exc import OperationalError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # refused, lost or timed out: say so, no traceback
+        print(f"error: the database is unreachable: {exc.orig}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

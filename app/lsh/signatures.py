@@ -12,6 +12,7 @@ from datasketch.minhash import _fmix
 
 SCHEME = "affine32"
 _DTYPE = np.dtype("<u4")
+_SHA1_WORDS = 5  # a SHA-1 digest is five 4-byte words
 
 
 @lru_cache(maxsize=8)
@@ -32,13 +33,14 @@ def signature(items: Iterable[bytes], num_perm: int, seed: int) -> np.ndarray:
     """``minhash(items, ...).hashvalues``, computed as datasketch's ``update_batch``
     computes them (SHA-1, MurmurHash3 pre-mix, affine permutations mod 2^32) but
     with one bytes join instead of a Python call and an unpack per item (a test
-    keeps the two equal)."""
-    data = b"".join([sha1(item).digest()[:4] for item in items])
+    keeps the two equal). Whole digests are joined and their first 4 bytes taken by
+    numpy: a slice per item cost a tenth of the signature."""
+    data = b"".join([sha1(item).digest() for item in items])
     a, b = _permutations(num_perm, seed)
     if not data:
         return np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-    hashed = _fmix(np.frombuffer(data, dtype=_DTYPE).astype(np.uint32).reshape(-1, 1), 32)
-    return (hashed * a + b).min(axis=0)
+    first_words = np.frombuffer(data, dtype=_DTYPE).reshape(-1, _SHA1_WORDS)[:, :1]
+    return (_fmix(first_words.astype(np.uint32), 32) * a + b).min(axis=0)
 
 
 def to_bytes(hashvalues: np.ndarray) -> bytes:

@@ -181,9 +181,8 @@ def probed_early(connection: Connection, analysis: Analysis, bucket_cap: int) ->
     written since (``completed_probe``) instead of probing on its own critical path.
     (Request threads do not: in the writer's own process the probe's rows cost the
     writer the same interpreter time, and one-worker HTTP ingest measured slower.)"""
-    snapshot, pks, per_key = repo.probe_snapshot(connection, probe_pairs(analysis), bucket_cap)
-    # an array: a list of a thousand ints costs a bulk writer's process more to unpickle
-    found = EarlyProbe(snapshot, np.array(pks, dtype=np.int64), per_key)
+    # pks as an array: a list of a thousand ints costs a bulk writer more to unpickle
+    found = EarlyProbe(*repo.probe_snapshot(connection, probe_pairs(analysis), bucket_cap))
     return replace(analysis, early_probe=found)
 
 

@@ -37,3 +37,12 @@ def head_revision(url: str) -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_problem(engine: Engine, url: str) -> str | None:
+    """None when the database holds the schema this code expects; otherwise what to do."""
+    current, head = current_revision(engine), head_revision(url)
+    if current == head:
+        return None
+    found = f"at revision {current}" if current else "not migrated (no schema revision)"
+    return f"the database is {found}, this version needs {head}: run 'story-clusters migrate'"

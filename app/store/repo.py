@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import (
     Row,
     Table,
@@ -211,27 +212,36 @@ _PROBE_LATERAL = (
 )
 
 
-def _probe_lists(
+def _probe_found(
     connection: Connection, pairs: Sequence[tuple[int, int]], cap: int
-) -> tuple[int, list[list[int]]]:
-    """(the newest article pk, per (index, key) pair the pks of its newest ``cap``
-    postings, newest first), read in one statement from one snapshot."""
+) -> tuple[int, np.ndarray, list[int]]:
+    """(the newest article pk, the pks of each (index, key) pair's newest ``cap``
+    postings one pair after the other, newest first within each, how many per pair),
+    read in one statement from one snapshot."""
     # the driver's SQL as is, but through SQLAlchemy: its events (the service's
     # deadline) and its errors hold for the probe as for every statement
     if connection.dialect.name == "postgresql":
         args: tuple = ([i for i, _ in pairs], [k for _, k in pairs], cap)
         rows = _fetch_driver_rows(connection, _PROBE_LATERAL, args)
-        found: list[list[int]] = [[] for _ in pairs]
-        for ordinal, pk in rows[1:]:
-            found[ordinal].append(pk)
-        return rows[0][1] or 0, found
+        found = np.array([pk for _, pk in rows[1:]], dtype=np.int64)
+        per_key = np.bincount([ordinal for ordinal, _ in rows[1:]], minlength=len(pairs))
+        return rows[0][1] or 0, found, per_key.tolist()
     args = tuple(value for index, key in pairs for value in (index, key, cap))
     rows = _fetch_driver_rows(connection, _probe_sql(len(pairs)), args)
-    lists: list[list[int]] = [[] for _ in pairs]
-    for ordinal, joined in rows[1:]:
-        if joined:  # sorted here: SQLite does not promise group_concat's order
-            lists[ordinal] = sorted(map(int, joined.split(",")), reverse=True)
-    return rows[0][1] or 0, lists
+    joined = [text or "" for _, text in rows[1:]]
+    return rows[0][1] or 0, *_parsed_newest_first(joined)
+
+
+def _parsed_newest_first(joined: list[str]) -> tuple[np.ndarray, list[int]]:
+    """Comma-joined pk lists, one per key, parsed in C (a Python int per pk cost a
+    third of the probe) and each sorted newest first (SQLite does not promise
+    group_concat's order)."""
+    per_key = [text.count(",") + 1 if text else 0 for text in joined]
+    if not any(per_key):
+        return np.empty(0, dtype=np.int64), per_key
+    pks = np.fromstring(",".join(filter(None, joined)), dtype=np.int64, sep=",")
+    ordinal = np.repeat(np.arange(len(per_key)), per_key)
+    return pks[np.lexsort((-pks, ordinal))], per_key
 
 
 def _fetch_driver_rows(connection: Connection, sql: str, args: tuple) -> Sequence[tuple]:
@@ -274,9 +284,11 @@ class SqlBucketStore:
         pairs = [(index, key) for index, keys in keys_by_index.items() for key in keys]
         if not pairs:
             return found
-        _, lists = _probe_lists(self.session.connection(), pairs, bucket_cap)
-        for (index, _), pks in zip(pairs, lists, strict=True):
-            found[index].update(pks)  # first-seen order kept
+        _, pks, per_key = _probe_found(self.session.connection(), pairs, bucket_cap)
+        flat, start = pks.tolist(), 0
+        for (index, _), count in zip(pairs, per_key, strict=True):
+            found[index].update(flat[start : start + count])  # first-seen order kept
+            start += count
         return found
 
     def remove(self, article_pk: int) -> None:
@@ -285,12 +297,11 @@ class SqlBucketStore:
 
 def probe_snapshot(
     connection: Connection, pairs: Sequence[tuple[int, int]], bucket_cap: int
-) -> tuple[int, list[int], list[int]]:
+) -> tuple[int, np.ndarray, list[int]]:
     """What ``SqlBucketStore.probe`` reads, as of one snapshot, and where that snapshot
     ends: (the newest article pk it holds, the pks found in key order, how many per
     key)."""
-    snapshot, lists = _probe_lists(connection, pairs, bucket_cap)
-    return snapshot, [pk for pks in lists for pk in pks], [len(pks) for pks in lists]
+    return _probe_found(connection, pairs, bucket_cap)
 
 
 def delete_postings(session: Session) -> None:
