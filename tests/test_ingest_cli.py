@@ -114,9 +114,7 @@ def test_a_missing_file_is_a_clear_error(tmp_path, capsys, cli_database):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_an_unmigrated_database_is_one_clear_error_not_one_per_line(
-    tmp_path, capsys, monkeypatch
-):
+def test_an_unmigrated_database_is_one_clear_error_not_one_per_line(tmp_path, capsys, monkeypatch):
     from app.store import migrate
 
     url = f"sqlite:///{tmp_path / 'behind.db'}"
@@ -130,7 +128,7 @@ def test_an_unmigrated_database_is_one_clear_error_not_one_per_line(
         captured = capsys.readouterr()
         assert "not migrated" in captured.err and "story-clusters migrate" in captured.err
         assert "line " not in captured.err and "created" not in captured.out
-        migrate.upgrade(url, "4f2c8e1b7a95")  # 0005: a schema one release behind is refused the same way
+        migrate.upgrade(url, "4f2c8e1b7a95")  # 0005: a schema behind is refused the same way
         assert main(["ingest", str(path), "--quiet"]) == 1
         assert "at revision 4f2c8e1b7a95" in capsys.readouterr().err
         migrate.upgrade(url)

@@ -137,7 +137,7 @@ class _ResultPool(multiprocessing.pool.Pool):
     retire after ``maxtasksperchild`` tasks, which this pool does not set.)"""
 
     def _get_sentinels(self):
-        return [self._change_notifier._reader]
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]
 
 
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
