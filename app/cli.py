@@ -80,7 +80,7 @@ def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
 
     engine = make_engine(settings.database_url)
     try:
-        problem = migrate.schema_problem(engine, settings.database_url)
+        _, problem = migrate.schema_problem(engine, settings.database_url)
         if problem:
             raise NotReady(problem)
         yield make_sessionmaker(engine)
@@ -176,7 +176,7 @@ def _warn_unless_migrated(settings: Settings) -> None:
     except NotReady as exc:
         problem = exc.message
     except OperationalError as exc:
-        problem = f"the database is unreachable: {exc.orig}"
+        problem = _unreachable(exc)
     print(f"warning: {problem}; /health/ready answers 503 until then", file=sys.stderr)
 
 
@@ -217,8 +217,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     total = count_lines(path)
     started = time.perf_counter()
-    bar = tqdm(total=total, unit="article", disable=args.quiet, smoothing=0.1)
-    with bar, _database(settings) as sessions:
+    with (
+        _database(settings) as sessions,  # checked first: no bar for a refused database
+        tqdm(total=total, unit="article", disable=args.quiet, smoothing=0.1) as bar,
+    ):
         summary = bulk_ingest(
             path,
             sessions,
@@ -397,8 +399,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
     except OperationalError as exc:  # refused, lost or timed out: say so, no traceback
-        print(f"error: the database is unreachable: {exc.orig}", file=sys.stderr)
+        print(f"error: {_unreachable(exc)}", file=sys.stderr)
         return 1
+
+
+def _unreachable(exc: Exception) -> str:
+    return f"the database is unreachable: {getattr(exc, 'orig', exc)}"
 
 
 if __name__ == "__main__":

@@ -14,12 +14,22 @@ from tests.records import write_file
 
 
 @pytest.fixture
-def cli_database(settings, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("STORY_AUTO_MIGRATE", "false")
+def cli_on(monkeypatch):
+    """Point the CLI at a database URL, without migrating it."""
+
+    def point(url: str) -> str:
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("STORY_AUTO_MIGRATE", "false")
+        app_config.get_settings.cache_clear()
+        return url
+
+    yield point
     app_config.get_settings.cache_clear()
-    yield settings.database_url
-    app_config.get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli_database(settings, cli_on):
+    return cli_on(settings.database_url)
 
 
 def partition(sessions) -> list[list[str]]:
@@ -114,24 +124,18 @@ def test_a_missing_file_is_a_clear_error(tmp_path, capsys, cli_database):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_an_unmigrated_database_is_one_clear_error_not_one_per_line(tmp_path, capsys, monkeypatch):
+def test_an_unmigrated_database_is_one_clear_error_not_one_per_line(tmp_path, capsys, cli_on):
     from app.store import migrate
 
-    url = f"sqlite:///{tmp_path / 'behind.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("STORY_AUTO_MIGRATE", "false")
-    app_config.get_settings.cache_clear()
+    url = cli_on(f"sqlite:///{tmp_path / 'behind.db'}")
     path = tmp_path / "articles.jsonl"
     write_file(path)
-    try:
-        assert main(["ingest", str(path), "--quiet"]) == 1
-        captured = capsys.readouterr()
-        assert "not migrated" in captured.err and "story-clusters migrate" in captured.err
-        assert "line " not in captured.err and "created" not in captured.out
-        migrate.upgrade(url, "4f2c8e1b7a95")  # 0005: a schema behind is refused the same way
-        assert main(["ingest", str(path), "--quiet"]) == 1
-        assert "at revision 4f2c8e1b7a95" in capsys.readouterr().err
-        migrate.upgrade(url)
-        assert main(["ingest", str(path), "--quiet"]) == 0
-    finally:
-        app_config.get_settings.cache_clear()
+    assert main(["ingest", str(path), "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "not migrated" in captured.err and "story-clusters migrate" in captured.err
+    assert "line " not in captured.err and "created" not in captured.out
+    migrate.upgrade(url, "4f2c8e1b7a95")  # 0005: a schema behind is refused the same way
+    assert main(["ingest", str(path), "--quiet"]) == 1
+    assert "at revision 4f2c8e1b7a95" in capsys.readouterr().err
+    migrate.upgrade(url)
+    assert main(["ingest", str(path), "--quiet"]) == 0

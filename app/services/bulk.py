@@ -141,7 +141,7 @@ class _ResultPool(multiprocessing.pool.Pool):
 
 
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
-PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged process
+_PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged process
 
 
 def _widen_pipes(pool) -> None:
@@ -156,7 +156,7 @@ def _widen_pipes(pool) -> None:
     for queue in (getattr(pool, "_inqueue", None), getattr(pool, "_outqueue", None)):
         for end in (getattr(queue, "_reader", None), getattr(queue, "_writer", None)):
             try:
-                fcntl.fcntl(end.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
+                fcntl.fcntl(end.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[union-attr]
             except (AttributeError, OSError, ValueError):
                 return
 

@@ -20,10 +20,10 @@ def readiness(
     with sessions() as session:
         try:
             repo.ping(session)
-            problem = migrate.schema_problem(engine, database_url)
+            current, problem = migrate.schema_problem(engine, database_url)
         except SQLAlchemyError as exc:
             raise NotReady(f"database unreachable: {type(exc).__name__}") from exc
         if problem:
             raise NotReady(problem)
         layout.check(session, config)
-        return {"status": "ready", "revision": migrate.current_revision(engine)}
+        return {"status": "ready", "revision": current}

@@ -39,10 +39,12 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def schema_problem(engine: Engine, url: str) -> str | None:
-    """None when the database holds the schema this code expects; otherwise what to do."""
+def schema_problem(engine: Engine, url: str) -> tuple[str | None, str | None]:
+    """(the database's schema revision, None when it is the one this code expects,
+    otherwise what to do)."""
     current, head = current_revision(engine), head_revision(url)
     if current == head:
-        return None
+        return current, None
     found = f"at revision {current}" if current else "not migrated (no schema revision)"
-    return f"the database is {found}, this version needs {head}: run 'story-clusters migrate'"
+    problem = f"the database is {found}, this version needs {head}: run 'story-clusters migrate'"
+    return current, problem

@@ -212,12 +212,13 @@ _PROBE_LATERAL = (
 )
 
 
-def _probe_found(
+def probe_snapshot(
     connection: Connection, pairs: Sequence[tuple[int, int]], cap: int
 ) -> tuple[int, np.ndarray, list[int]]:
-    """(the newest article pk, the pks of each (index, key) pair's newest ``cap``
-    postings one pair after the other, newest first within each, how many per pair),
-    read in one statement from one snapshot."""
+    """What ``SqlBucketStore.probe`` reads, as of one snapshot, and where that snapshot
+    ends: (the newest article pk it holds, the pks of each (index, key) pair's newest
+    ``cap`` postings one pair after the other, newest first within each, how many per
+    pair), read in one statement."""
     # the driver's SQL as is, but through SQLAlchemy: its events (the service's
     # deadline) and its errors hold for the probe as for every statement
     if connection.dialect.name == "postgresql":
@@ -284,7 +285,7 @@ class SqlBucketStore:
         pairs = [(index, key) for index, keys in keys_by_index.items() for key in keys]
         if not pairs:
             return found
-        _, pks, per_key = _probe_found(self.session.connection(), pairs, bucket_cap)
+        _, pks, per_key = probe_snapshot(self.session.connection(), pairs, bucket_cap)
         flat, start = pks.tolist(), 0
         for (index, _), count in zip(pairs, per_key, strict=True):
             found[index].update(flat[start : start + count])  # first-seen order kept
@@ -293,15 +294,6 @@ class SqlBucketStore:
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
-
-
-def probe_snapshot(
-    connection: Connection, pairs: Sequence[tuple[int, int]], bucket_cap: int
-) -> tuple[int, np.ndarray, list[int]]:
-    """What ``SqlBucketStore.probe`` reads, as of one snapshot, and where that snapshot
-    ends: (the newest article pk it holds, the pks found in key order, how many per
-    key)."""
-    return _probe_found(connection, pairs, bucket_cap)
 
 
 def delete_postings(session: Session) -> None:
