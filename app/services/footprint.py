@@ -43,6 +43,7 @@ def add(
         cluster = _new_cluster(session, cache, terms, given.placed_at, storyline_id, config, now)
     else:
         join_cluster(session, cache, cluster, terms, given.placed_at, config, now)
+    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
     pk = repo.insert_article(
         session,
         {
@@ -67,9 +68,8 @@ def add(
             "signature_seed": config.minhash_seed,
             "story_score": decided.best_score,
         },
+        keys,
     )
-    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    repo.bucket_store(session).add(pk, keys)
     cache.recent.add(pk, keys)
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:

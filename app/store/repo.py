@@ -23,7 +23,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -67,10 +67,6 @@ def _lookup(session: Session, key_col, value_col, keys: Iterable, *conditions) -
     return {key: values[0] for key, values in rows.items()}
 
 
-def _insert_for(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 # Rows of one article go in as one array parameter (unnest on PostgreSQL, json_each on
 # SQLite): one statement per table, not one per row.
 def _array(session: Session, values: list) -> list | str:
@@ -99,11 +95,21 @@ _ADD_POSTINGS_SQLITE = (
     "INSERT INTO lsh_postings (lsh_index, band_key, article_pk) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
-_ADD_TERMS_PG = text(
+_ADD_TERMS_PG_SQL = (
     "INSERT INTO term_stats (lang, term, df)"
     " SELECT :lang, t, d FROM unnest(CAST(:terms AS text[]), CAST(:deltas AS int[])) AS x(t, d)"
     " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df"
 )
+_ADD_DOCS_PG_SQL = (
+    "INSERT INTO lang_stats (lang, docs) VALUES (:lang, :docs)"
+    " ON CONFLICT (lang) DO UPDATE SET docs = lang_stats.docs + EXCLUDED.docs"
+)
+# by (terms?, docs?): both in one statement when both change, as a transaction's end does
+_ADD_COUNTS_PG = {
+    (True, False): text(_ADD_TERMS_PG_SQL),
+    (False, True): text(_ADD_DOCS_PG_SQL),
+    (True, True): text(f"WITH t AS ({_ADD_TERMS_PG_SQL}) {_ADD_DOCS_PG_SQL}"),
+}
 _ADD_TERMS_SQLITE = (  # executemany, as the postings
     "INSERT INTO term_stats (lang, term, df) VALUES (?, ?, ?)"
     " ON CONFLICT (lang, term) DO UPDATE SET df = term_stats.df + excluded.df"
@@ -260,6 +266,11 @@ def bucket_store(session: Session) -> BucketStore:
     return SqlBucketStore(session)
 
 
+def _posting_rows(keys_by_index: Mapping[int, Sequence[int]]) -> list[tuple[int, int]]:
+    """(index, key) of each posting, once each, sorted."""
+    return sorted({(index, key) for index, keys in keys_by_index.items() for key in keys})
+
+
 class SqlBucketStore:
     """The BucketStore protocol on the ``lsh_postings`` table."""
 
@@ -268,7 +279,7 @@ class SqlBucketStore:
 
     def add(self, article_pk: int, keys_by_index: Mapping[int, Sequence[int]]) -> None:
         """File the article under its keys in every index: one statement."""
-        rows = sorted({(index, key) for index, keys in keys_by_index.items() for key in keys})
+        rows = _posting_rows(keys_by_index)
         if not rows:
             return
         if self.session.get_bind().dialect.name == "postgresql":
@@ -338,9 +349,33 @@ _INSERT_STORYLINE = _STORYLINES.insert().returning(_STORYLINES.c.id)
 _UPDATE_CLUSTER = _CLUSTERS.update().where(_CLUSTERS.c.id == bindparam("cluster_id"))
 
 
-def insert_article(session: Session, values: dict) -> int:
-    """Insert one article row (Core: no ORM object to track); returns its pk."""
-    return session.connection().execute(_INSERT_ARTICLE, values).scalar_one()
+def insert_article(
+    session: Session, values: dict, keys_by_index: Mapping[int, Sequence[int]]
+) -> int:
+    """Insert one article row (Core: no ORM object to track) and file it under its band
+    keys in every index; returns its pk. On PostgreSQL one statement (each statement is
+    a round trip the writer waits for under the ingest lock); on SQLite, two."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = _posting_rows(keys_by_index)
+        params = {**values, "indexes": [i for i, _ in rows], "keys": [k for _, k in rows]}
+        return session.connection().execute(_insert_article_pg(tuple(values)), params).scalar_one()
+    pk: int = session.connection().execute(_INSERT_ARTICLE, values).scalar_one()
+    bucket_store(session).add(pk, keys_by_index)
+    return pk
+
+
+@lru_cache(maxsize=4)
+def _insert_article_pg(columns: tuple[str, ...]) -> TextClause:
+    """The article row and its postings, in one statement (a data-modifying CTE)."""
+    return text(
+        f"WITH a AS (INSERT INTO articles ({', '.join(columns)})"
+        f" VALUES ({', '.join(':' + name for name in columns)}) RETURNING pk),"
+        " p AS (INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+        " SELECT x.i, x.k, a.pk FROM a,"
+        " unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[])) AS x(i, k)"
+        " ON CONFLICT DO NOTHING)"
+        " SELECT pk FROM a"
+    ).bindparams(*(bindparam(name, type_=_ARTICLES.c[name].type) for name in columns))
 
 
 def content_hashes(session: Session, article_ids: Iterable[str]) -> dict[str, str]:
@@ -566,10 +601,25 @@ def cluster_storylines(session: Session, ids: Iterable[int]) -> dict[int, int | 
 
 
 def insert_cluster_in_new_storyline(session: Session, values: dict) -> tuple[int, int]:
-    """A cluster that starts a storyline of its own: (cluster id, storyline id)."""
+    """A cluster that starts a storyline of its own: (cluster id, storyline id); on
+    PostgreSQL in one statement, as ``insert_article``."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _insert_cluster_in_new_storyline_pg(tuple(values))
+        row = session.connection().execute(statement, values).one()
+        return int(row.id), int(row.storyline_id)
     created = {"created_at": values["created_at"]}
     storyline_id: int = session.connection().execute(_INSERT_STORYLINE, created).scalar_one()
     return insert_cluster(session, {**values, "storyline_id": storyline_id}), storyline_id
+
+
+@lru_cache(maxsize=4)
+def _insert_cluster_in_new_storyline_pg(columns: tuple[str, ...]) -> TextClause:
+    return text(
+        "WITH s AS (INSERT INTO storylines (created_at) VALUES (:created_at) RETURNING id)"
+        f" INSERT INTO clusters ({', '.join(columns)}, storyline_id)"
+        f" SELECT {', '.join(':' + name for name in columns)}, s.id FROM s"
+        " RETURNING id, storyline_id"
+    ).bindparams(*(bindparam(name, type_=_CLUSTERS.c[name].type) for name in columns))
 
 
 def merge_storylines(session: Session, absorbed: int, survivor: int) -> None:
@@ -780,20 +830,31 @@ def add_term_counts(session: Session, lang: str, terms: Mapping[str, int], docs:
     connection = session.connection()
     names = sorted(terms)
     deltas = [terms[name] for name in names]
-    if names and session.get_bind().dialect.name == "postgresql":
-        connection.execute(_ADD_TERMS_PG, {"lang": lang, "terms": names, "deltas": deltas})
-    elif names:
-        _execute_many(session, _ADD_TERMS_SQLITE, [(lang, name, terms[name]) for name in names])
-    if docs:
-        statement = _insert_for(session)(LangStat.__table__).values(lang=lang, docs=docs)
-        statement = statement.on_conflict_do_update(
-            index_elements=[LangStat.lang], set_={"docs": LangStat.docs + statement.excluded.docs}
-        )
-        connection.execute(statement)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _ADD_COUNTS_PG.get((bool(names), bool(docs)))
+        if statement is not None:
+            params = {"lang": lang, "terms": names, "deltas": deltas, "docs": docs}
+            connection.execute(statement, params)
+    else:
+        _add_counts_sqlite(session, lang, names, deltas, docs)
     if any(delta < 0 for delta in deltas) or docs < 0:
         params = {"lang": lang, "terms": _array(session, names)}
         connection.execute(_by_dialect(session, _DROP_UNUSED_TERMS), params)
         connection.execute(delete(LangStat).where(LangStat.lang == lang, LangStat.docs <= 0))
+
+
+def _add_counts_sqlite(
+    session: Session, lang: str, names: list[str], deltas: list[int], docs: int
+) -> None:
+    if names:
+        rows = [(lang, name, delta) for name, delta in zip(names, deltas, strict=True)]
+        _execute_many(session, _ADD_TERMS_SQLITE, rows)
+    if docs:
+        statement = sqlite.insert(LangStat).values(lang=lang, docs=docs)
+        statement = statement.on_conflict_do_update(
+            index_elements=[LangStat.lang], set_={"docs": LangStat.docs + statement.excluded.docs}
+        )
+        session.connection().execute(statement)
 
 
 # -- boilerplate -----------------------------------------------------------------------
