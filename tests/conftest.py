@@ -31,8 +31,12 @@ DATA_TABLES = [
 def _reset_schema(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if connection.dialect.name == "postgresql":  # whatever revision it was left at
+            for table in [*Base.metadata.tables, "alembic_version"]:
+                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+        else:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
 
 

@@ -103,9 +103,10 @@ class LshPosting(Base):
 
     lsh_index: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    article_pk: Mapped[int] = mapped_column(
-        BigId, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: PostgreSQL checked it for each of an article's 64 postings, a
+    # third of their insert (migration 0008). The writer files postings with their
+    # article, a trigger deletes them with it, `story-clusters check` finds any orphan.
+    article_pk: Mapped[int] = mapped_column(BigId, primary_key=True)
 
     __table_args__ = (Index("ix_lsh_postings_article_pk", "article_pk"),)
 
