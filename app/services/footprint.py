@@ -71,6 +71,7 @@ def add(
         keys,
     )
     cache.recent.add(pk, keys)
+    cache.wrote(pk)
     cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)

@@ -10,11 +10,15 @@ Everything here is a copy of rows in the database: the writer updates it as it w
 lock's generation with the one it last committed. If another writer (another process or
 replica) came in between, the clusters and articles it inserted or changed are read
 from their ``changed_in`` generation (kept by triggers on every write): those clusters
-are dropped (read again on demand) and those articles' refs replaced; the document
-frequencies are kept only while the articles others added since number at most
-MAX_FOREIGN_ARTICLES; a transaction of ours that rolls back drops everything. So a
-single writer is exact, and concurrent writers see frequencies at most that many
-articles behind. `/match` and `/explain` read the database.
+are dropped (read again on demand) and those articles' refs replaced. If the others
+only added articles (no transaction removed postings since ours: ``removed_in``), the
+new articles' terms and postings are read from their rows and counted in, so document
+frequencies and recent postings stay exact; if they also removed some, the frequencies
+are kept only while the articles added or removed since number at most
+MAX_FOREIGN_ARTICLES, and the recent postings start again. A transaction of ours that
+rolls back drops everything. So writers are exact, except that after another writer's
+removal they may see frequencies at most that many articles behind. `/match` and
+`/explain` read the database.
 """
 
 from __future__ import annotations
@@ -34,9 +38,9 @@ MAX_TERMS_PER_LANG = 2_000_000
 MAX_ENTRIES = 200_000
 # Past this many rows changed by other writers, catching up costs more than starting again.
 MAX_CATCH_UP = 10_000
-# With several writing processes, the document frequencies a writer has read may miss
-# the articles others added, removed or replaced since; it keeps them until that lag
-# passes this many articles (then reads them again). One writer alone is never behind: it is exact.
+# After another writer removed articles, the document frequencies a writer has read may
+# miss what others added, removed or replaced since; it keeps them until that lag passes
+# this many articles (then reads them again). Additions alone are counted in exactly.
 MAX_FOREIGN_ARTICLES = 64
 
 
@@ -216,6 +220,19 @@ class TermTable:
         elif self.last_docs is not None:  # our own article is no other writer's
             self.last_docs += delta
 
+    def count_committed(self, terms: Iterable[str]) -> None:
+        """Another writer's new article, read from its row: the frequencies and the
+        article count as reading them now would give them. Only while both are exact
+        (otherwise the lag bookkeeping of ``suspect`` already counts it)."""
+        if self.docs is None:
+            return
+        ids, known, df = self.ids, self.known, self.df
+        for term in terms:
+            term_id = ids.get(term)
+            if term_id is not None and known[term_id]:
+                df[term_id] += 1
+        self.docs += 1
+
     def take_pending(self) -> tuple[dict[str, int], int]:
         pending, docs = self.pending, self.pending_docs
         self.pending, self.pending_docs = {}, 0
@@ -288,9 +305,24 @@ class RecentPostings:
         return found
 
 
+@dataclass
+class ForeignWrites:
+    """What other writers committed since this process's last turn."""
+
+    transactions: int
+    cluster_ids: list[int]  # inserted or changed
+    refs: dict[int, tuple]  # article pk -> (cluster id, copy root, placed at), inserted or moved
+    # (pk, language, story terms) of their new articles, in pk order; None when they
+    # also removed postings (then frequencies and recent postings cannot be caught up)
+    inserted: list[tuple[int, str, dict]] | None = None
+    postings: dict[int, dict[int, list[int]]] = field(default_factory=dict)  # pk -> index -> keys
+
+
 class IndexCache:
     def __init__(self) -> None:
         self.generation: int | None = None
+        # the database's newest article pk as of this process's last turn (None: unknown)
+        self.newest_pk: int | None = None
         self.tables: dict[str, TermTable] = {}
         self.clusters: dict[int, ClusterState] = {}
         self.refs = RefTable()
@@ -323,34 +355,50 @@ class IndexCache:
     def begin(self, generation: int) -> int | None:
         """Called under the ingest lock with the generation this transaction wrote.
         Returns the generation we last committed if other writers came in between
-        (what they changed must then be read: ``catch_up``), else None."""
+        (what they wrote must then be read: ``catch_up``), else None."""
         self._pending = generation
         if self.generation is None:
             self.clear()
             return None
         if generation == self.generation + 1:
             return None
-        for table in self.tables.values():  # another process or replica wrote
-            table.suspect(generation - self.generation - 1)
-        self.recent.invalidate()
         self.layout_checked = False
         return self.generation
 
-    def catch_up(self, changes: tuple[list[int], dict[int, tuple]] | None) -> None:
-        """Drop what other writers changed: their clusters (read again on demand) and
-        the refs of the articles they inserted or moved (replaced here); None: too much
-        changed, forget everything read from the database."""
-        if changes is None:
-            self.forget_rows()
+    def catch_up(self, foreign: ForeignWrites | None) -> None:
+        """Take in what other writers did. Their clusters are dropped (read again on
+        demand) and the refs of the articles they inserted or moved replaced. If they
+        only added articles, those articles' terms and postings are counted in, so
+        frequencies and recent postings stay exact; if they also removed some, the
+        frequencies are kept only within MAX_FOREIGN_ARTICLES and the recent postings
+        start again. None: too much changed, forget everything read from the database."""
+        if foreign is None:
+            self.clear()
             return
-        cluster_ids, refs = changes
-        for cluster_id in cluster_ids:
+        for cluster_id in foreign.cluster_ids:
             self.clusters.pop(cluster_id, None)
-        for pk, (cluster_id, root, published) in refs.items():
+        for pk, (cluster_id, root, published) in foreign.refs.items():
             self.refs.put(pk, cluster_id, root, published)
             self.terms.pop(pk, None)  # a pk SQLite handed out again after a delete
             for lang in self.tables:
                 self.arrays.pop((pk, lang), None)
+        if foreign.inserted is None:
+            for table in self.tables.values():
+                table.suspect(foreign.transactions)
+            self.recent.invalidate()
+            self.newest_pk = None
+            return
+        for pk, lang, terms in foreign.inserted:
+            kept = self.tables.get(lang)
+            if kept is not None:
+                kept.count_committed(terms)
+            self.recent.add(pk, foreign.postings.get(pk, {}))
+            self.newest_pk = pk
+
+    def wrote(self, pk: int) -> None:
+        """An article this transaction inserted."""
+        if self.newest_pk is not None:
+            self.newest_pk = max(self.newest_pk, pk)
 
     def committed(self) -> None:
         self.generation = self._pending
@@ -366,6 +414,7 @@ class IndexCache:
     def clear(self) -> None:
         """Forget everything read from the database (term ids may stay: they are ours)."""
         self.generation = None
+        self.newest_pk = None
         for table in self.tables.values():
             table.forget()  # pending counts stay: they are this transaction's writes
         self.forget_rows()

@@ -31,7 +31,13 @@ from app.errors import AppError, Conflict, NotFound
 from app.services import footprint, layout, repair
 from app.services.analysis import Analysis, ArticleIn, drop_boilerplate
 from app.services.analysis_pool import IN_THREAD, Analyser
-from app.services.index_cache import MAX_CATCH_UP, ClusterState, IndexCache, cache_for
+from app.services.index_cache import (
+    MAX_CATCH_UP,
+    ClusterState,
+    ForeignWrites,
+    IndexCache,
+    cache_for,
+)
 from app.services.planning import Plan, cluster_states, plan
 from app.store import repo
 from app.store.models import Article
@@ -66,15 +72,34 @@ def locked(session: Session) -> Iterator[IndexCache]:
     with repo.writer_turn(session):
         try:
             with session.begin():
-                behind = cache.begin(repo.acquire_ingest_lock(session))
+                generation, removed_in = repo.acquire_ingest_lock(session)
+                behind = cache.begin(generation)
                 if behind is not None:
-                    cache.catch_up(repo.changed_since(session, behind, MAX_CATCH_UP))
+                    cache.catch_up(foreign_writes(session, cache, generation, behind, removed_in))
+                if cache.newest_pk is None:
+                    cache.newest_pk = repo.newest_article_pk(session)
                 yield cache
                 footprint.write_pending_counts(session, cache)
             cache.committed()
         except BaseException:
             cache.abandon()
             raise
+
+
+def foreign_writes(
+    session: Session, cache: IndexCache, generation: int, behind: int, removed_in: int
+) -> ForeignWrites | None:
+    """What other writers committed after our generation ``behind``; their new
+    articles' terms and postings only when none removed postings meanwhile."""
+    changes = repo.changed_since(session, behind, MAX_CATCH_UP)
+    if changes is None:
+        return None
+    foreign = ForeignWrites(generation - behind - 1, *changes)
+    if removed_in <= behind and cache.newest_pk is not None:
+        foreign.inserted = repo.articles_after(session, cache.newest_pk)
+        if cache.recent.complete_above is not None:  # kept only for early probes
+            foreign.postings = repo.postings_after(session, cache.newest_pk)
+    return foreign
 
 
 def ingest(

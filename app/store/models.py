@@ -146,6 +146,9 @@ class IngestLock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the generation of the last transaction that removed postings: a writer that finds
+    # none since its own last turn can catch up on the others' new articles exactly
+    removed_in: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class IndexLayout(Base):

@@ -168,21 +168,30 @@ def writer_turn(session: Session) -> Iterator[None]:
         yield
 
 
-def acquire_ingest_lock(session: Session) -> int:
+def acquire_ingest_lock(session: Session) -> tuple[int, int]:
     """Serialise writers: held until the transaction ends (row lock on PostgreSQL, the
     database write lock on SQLite). Must be the first write of the transaction.
-    Returns the lock's new generation: one more than the last writer's."""
-    generation = session.execute(
+    Returns the lock's new generation (one more than the last writer's) and the
+    generation of the last transaction that removed postings."""
+    row = session.execute(
         update(IngestLock)
         .where(IngestLock.id == 1)
         .values(generation=IngestLock.generation + 1)
-        .returning(IngestLock.generation)
-    ).scalar_one_or_none()
-    if generation is None:  # a schema made without the migration's seed row
-        session.add(IngestLock(id=1, generation=1))
+        .returning(IngestLock.generation, IngestLock.removed_in)
+    ).one_or_none()
+    if row is None:  # a schema made without the migration's seed row
+        session.add(IngestLock(id=1, generation=1, removed_in=0))
         session.flush()
-        generation = 1
-    return generation
+        return 1, 0
+    return row.generation, row.removed_in
+
+
+def _mark_removal(session: Session) -> None:
+    """Postings go in this transaction (under the ingest lock): other writers' caches
+    cannot catch up on it and start again (``removed_in``)."""
+    session.execute(
+        update(IngestLock).where(IngestLock.id == 1).values(removed_in=IngestLock.generation)
+    )
 
 
 # -- LSH buckets -----------------------------------------------------------------------
@@ -305,10 +314,33 @@ class SqlBucketStore:
 
     def remove(self, article_pk: int) -> None:
         self.session.execute(delete(LshPosting).where(LshPosting.article_pk == article_pk))
+        _mark_removal(self.session)
 
 
 def delete_postings(session: Session) -> None:
     session.execute(delete(LshPosting))
+    _mark_removal(session)
+
+
+def articles_after(session: Session, pk: int) -> list[tuple[int, str, dict]]:
+    """(pk, language, story terms) of every article with a larger pk, in pk order."""
+    statement = (
+        select(Article.pk, Article.lang, Article.story_terms)
+        .where(Article.pk > pk)
+        .order_by(Article.pk)
+    )
+    return [(row.pk, row.lang, row.story_terms) for row in session.execute(statement)]
+
+
+def postings_after(session: Session, pk: int) -> dict[int, dict[int, list[int]]]:
+    """pk -> index -> band keys, of every article with a larger pk."""
+    statement = select(LshPosting.article_pk, LshPosting.lsh_index, LshPosting.band_key).where(
+        LshPosting.article_pk > pk
+    )
+    found: dict[int, dict[int, list[int]]] = {}
+    for article_pk, index, key in session.execute(statement):
+        found.setdefault(article_pk, {}).setdefault(index, []).append(key)
+    return found
 
 
 def count_postings(session: Session, article_pk: int | None = None) -> int:

@@ -1,4 +1,7 @@
 """LSH postings without a foreign key to their article; a trigger keeps the cascade.
+And ``ingest_lock.removed_in``: the generation of the last transaction that removed
+postings (a deletion, a replacement, a reindex), so that a writer process that finds
+others only added articles since its last turn can catch up on them exactly.
 
 The foreign key made PostgreSQL check every posting against the articles table: 64
 referential-integrity lookups per article, each a locking read (``FOR KEY SHARE``).
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "4f2c9a7d3e15"
@@ -34,6 +38,10 @@ _DROP = "DELETE FROM lsh_postings WHERE article_pk = OLD.pk;"
 
 
 def upgrade() -> None:
+    op.add_column(
+        "ingest_lock",
+        sa.Column("removed_in", sa.BigInteger(), nullable=False, server_default="0"),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint(_KEY, "lsh_postings", type_="foreignkey")
         op.execute(
@@ -51,6 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # in place, not rebuilt: the triggers of migration 0004 read ingest_lock
+    op.execute("ALTER TABLE ingest_lock DROP COLUMN removed_in")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER articles_drop_postings ON articles")
         op.execute("DROP FUNCTION story_drop_postings()")

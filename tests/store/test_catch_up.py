@@ -78,3 +78,23 @@ def test_another_writers_joins_split_and_deletes_are_caught_up(settings, two_wri
             )
         ).all()
     assert all(size == count for size, count in sizes)
+
+
+def test_another_writers_new_articles_keep_frequencies_exact(settings, two_writers):
+    ours, theirs = two_writers
+    config = settings.clustering()
+    for i in (0, 1):  # the second is scored against the first: frequencies are read
+        write(ours, config, f"budget-{i}", MILLBROOK_BUDGET[i])
+    write(ours, config, "flood", GERMAN_FLOOD)
+    write(ours, config, "flood-follow-up", GERMAN_FLOOD_FOLLOWUP)
+    write(theirs, config, "budget-2", MILLBROOK_BUDGET[2])  # the other process only adds
+    write(theirs, config, "mayor-0", MILLBROOK_MAYOR[0])
+    write(theirs, config, "ukraine", GERMAN_TRUMP_UKRAINE)
+    with ours() as session, ingest.locked(session) as cache:
+        assert_cache_matches_database(session, cache)
+        assert set(cache.tables) == {"en", "de"}
+        for lang, table in cache.tables.items():
+            assert table.docs == repo.language_docs(session, lang)  # counted in, not re-read
+            known = [term for term in table.terms if table.known[table.ids[term]]]
+            stored = repo.document_frequencies(session, lang, known)
+            assert known and all(table.df[table.ids[t]] == stored.get(t, 0) for t in known), lang

@@ -81,17 +81,38 @@ def test_after_a_rollback_the_writer_probes_itself(settings, sessions, wipe):
         assert [list(hits.items()) for hits in found] == as_read_now(session, rest[2], config)
 
 
-def test_another_writer_makes_the_writer_probe_itself(settings, sessions, wipe):
+def other_writer(settings, work) -> None:
+    """``work(session)`` in another process's writer, with a cache of its own."""
+    other = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(other)() as session:
+            work(session)
+    finally:
+        other.dispose()
+
+
+def test_another_writers_new_articles_complete_the_probe(settings, sessions, wipe):
     config = settings.clustering()
     first, mine, target = probed_now(settings, reports(config, 0, 3), config)
     with sessions() as session:
         ingest.ingest_analysed(session, [first], config)
-    other = make_engine(settings.database_url)  # another process's writer, with its own cache
-    try:
-        with make_sessionmaker(other)() as session:
-            ingest.ingest_analysed(session, [mine], config)
-    finally:
-        other.dispose()
+    other_writer(settings, lambda session: ingest.ingest_analysed(session, [mine], config))
+    with sessions() as session, ingest.locked(session) as cache:
+        assert cache.recent.covers(target.early_probe.snapshot_pk)  # caught up, not dropped
+        found = planning.probe(session, cache, target, config)
+        assert [list(hits.items()) for hits in found] == as_read_now(session, target, config)
+
+
+def test_another_writers_removal_makes_the_writer_probe_itself(settings, sessions, wipe):
+    config = settings.clustering()
+    first, mine, target = probed_now(settings, reports(config, 0, 3), config)
+    with sessions() as session:
+        ingest.ingest_analysed(session, [first, mine], config)
+
+    def remove_first(session):
+        ingest.delete(session, first.prepared.article_id, config)
+
+    other_writer(settings, remove_first)
     with sessions() as session, ingest.locked(session) as cache:
         found = planning.probe(session, cache, target, config)
         assert not cache.recent.covers(target.early_probe.snapshot_pk)

@@ -1,7 +1,8 @@
-"""The writer cache keeps document frequencies across other writers only while the lag
-they can have stays within MAX_FOREIGN_ARTICLES."""
+"""The writer cache counts in what other writers only added; after they removed
+articles it keeps document frequencies only while the lag they can have stays within
+MAX_FOREIGN_ARTICLES."""
 
-from app.services.index_cache import MAX_FOREIGN_ARTICLES, IndexCache
+from app.services.index_cache import MAX_FOREIGN_ARTICLES, ForeignWrites, IndexCache
 
 
 def cache_knowing_a_term() -> tuple[IndexCache, int]:
@@ -15,6 +16,14 @@ def cache_knowing_a_term() -> tuple[IndexCache, int]:
     return cache, term_id
 
 
+def others_wrote(cache: IndexCache, generation: int, inserted=None) -> None:
+    """Our transaction at ``generation`` finds other writers' transactions before it;
+    ``inserted``: their new articles (None: they also removed some)."""
+    behind = cache.begin(generation)
+    assert behind is not None
+    cache.catch_up(ForeignWrites(generation - behind - 1, [], {}, inserted))
+
+
 def test_one_writer_keeps_everything():
     cache, term_id = cache_knowing_a_term()
     cache.begin(2)
@@ -24,7 +33,7 @@ def test_one_writer_keeps_everything():
 
 def test_a_few_articles_of_another_writer_keep_the_frequencies():
     cache, term_id = cache_knowing_a_term()
-    cache.begin(4)  # two transactions of another writer, one article each
+    others_wrote(cache, 4)  # two transactions of another writer, with a removal
     table = cache.table("en")
     assert table.docs is None  # the count is read again
     table.learn_docs(102)
@@ -34,7 +43,7 @@ def test_a_few_articles_of_another_writer_keep_the_frequencies():
 def test_deletes_and_adds_that_cancel_out_still_count():
     cache, term_id = cache_knowing_a_term()
     transactions = MAX_FOREIGN_ARTICLES // 2 + 1  # deletes and adds, count unchanged
-    cache.begin(2 + transactions)
+    others_wrote(cache, 2 + transactions)
     table = cache.table("en")
     table.learn_docs(100)
     assert not table.known[term_id]  # read again
@@ -42,10 +51,21 @@ def test_deletes_and_adds_that_cancel_out_still_count():
 
 def test_a_large_batch_of_another_writer_drops_the_frequencies():
     cache, term_id = cache_knowing_a_term()
-    cache.begin(3)  # one bulk transaction of another writer
+    others_wrote(cache, 3)  # one bulk transaction of another writer, with a removal
     table = cache.table("en")
     table.learn_docs(100 + MAX_FOREIGN_ARTICLES + 1)
     assert not table.known[term_id]
+
+
+def test_articles_another_writer_only_added_are_counted_in_exactly():
+    cache, term_id = cache_knowing_a_term()
+    added = [(11, "en", {"summit": 0.4, "kim": 0.2}), (12, "de", {"gipfel": 1.0})]
+    added += [(13 + i, "en", {"weather": 1.0}) for i in range(MAX_FOREIGN_ARTICLES + 1)]
+    others_wrote(cache, 5, added)
+    table = cache.table("en")
+    assert table.docs == 100 + 1 + MAX_FOREIGN_ARTICLES + 1  # no re-read, however many
+    assert table.known[term_id] and table.df[term_id] == 8
+    assert "kim" not in table.ids  # never read: read from the database when needed
 
 
 def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
