@@ -91,14 +91,17 @@ def foreign_writes(
 ) -> ForeignWrites | None:
     """What other writers committed after our generation ``behind``; their new
     articles' terms and postings only when none removed postings meanwhile."""
-    changes = repo.changed_since(session, behind, MAX_CATCH_UP)
+    exact = removed_in <= behind and cache.newest_pk is not None
+    newest = cache.newest_pk if exact else None
+    changes = repo.changed_since(session, behind, MAX_CATCH_UP, newest)
     if changes is None:
         return None
-    foreign = ForeignWrites(generation - behind - 1, *changes)
-    if removed_in <= behind and cache.newest_pk is not None:
-        foreign.inserted = repo.articles_after(session, cache.newest_pk)
+    cluster_ids, refs, inserted = changes
+    foreign = ForeignWrites(generation - behind - 1, cluster_ids, refs)
+    if newest is not None:
+        foreign.inserted = inserted
         if cache.recent.complete_above is not None:  # kept only for early probes
-            foreign.postings = repo.postings_after(session, cache.newest_pk)
+            foreign.postings = repo.postings_after(session, newest)
     return foreign
 
 

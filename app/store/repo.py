@@ -17,7 +17,9 @@ from sqlalchemy import (
     Table,
     TextClause,
     bindparam,
+    case,
     delete,
+    false,
     func,
     select,
     text,
@@ -322,16 +324,6 @@ def delete_postings(session: Session) -> None:
     _mark_removal(session)
 
 
-def articles_after(session: Session, pk: int) -> list[tuple[int, str, dict]]:
-    """(pk, language, story terms) of every article with a larger pk, in pk order."""
-    statement = (
-        select(Article.pk, Article.lang, Article.story_terms)
-        .where(Article.pk > pk)
-        .order_by(Article.pk)
-    )
-    return [(row.pk, row.lang, row.story_terms) for row in session.execute(statement)]
-
-
 def postings_after(session: Session, pk: int) -> dict[int, dict[int, list[int]]]:
     """pk -> index -> band keys, of every article with a larger pk."""
     statement = select(LshPosting.article_pk, LshPosting.lsh_index, LshPosting.band_key).where(
@@ -424,23 +416,41 @@ def article_refs(
 
 
 def changed_since(
-    session: Session, generation: int, limit: int
-) -> tuple[list[int], dict[int, tuple[int, int | None, datetime | None]]] | None:
+    session: Session, generation: int, limit: int, newest_pk: int | None = None
+) -> tuple[list[int], dict[int, tuple[int, int | None, datetime | None]], list] | None:
     """What the transactions after ``generation`` inserted or changed (``changed_in``,
-    kept by triggers): the cluster ids, and the articles with their refs as
-    ``article_refs`` gives them. None when either passes ``limit`` rows."""
+    kept by triggers): the cluster ids, the articles with their refs as
+    ``article_refs`` gives them, and (pk, language, story terms) of those with a pk
+    above ``newest_pk`` (the new ones, in pk order; none without it). None when either
+    passes ``limit`` rows."""
     clusters = session.execute(
         select(Cluster.id).where(Cluster.changed_in > generation).limit(limit + 1)
     )
     cluster_ids = list(clusters.scalars())
-    refs = session.execute(
-        select(Article.pk, Article.cluster_id, Article.duplicate_of_pk, Article.placed_at)
+    # the terms of new articles only: moved ones (a merge moves whole clusters) need none
+    new = Article.pk > newest_pk if newest_pk is not None else false()
+    rows: Sequence[tuple[Any, ...]] = session.execute(
+        select(
+            Article.pk,
+            Article.cluster_id,
+            Article.duplicate_of_pk,
+            Article.placed_at,
+            case((new, Article.lang)),
+            case((new, Article.story_terms)),
+        )
         .where(Article.changed_in > generation)
+        .order_by(Article.pk)
         .limit(limit + 1)
     ).all()
-    if len(cluster_ids) > limit or len(refs) > limit:
+    if len(cluster_ids) > limit or len(rows) > limit:
         return None
-    return cluster_ids, {pk: (cluster, root, published) for pk, cluster, root, published in refs}
+    refs: dict[int, tuple[int, int | None, datetime | None]] = {}
+    inserted: list[tuple[int, str, dict]] = []
+    for pk, cluster, root, published, lang, terms in rows:
+        refs[pk] = (cluster, root, published)
+        if lang is not None:
+            inserted.append((pk, lang, terms))
+    return cluster_ids, refs, inserted
 
 
 def story_terms_of(session: Session, pks: Iterable[int]) -> dict[int, dict]:
