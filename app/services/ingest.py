@@ -91,8 +91,8 @@ def foreign_writes(
 ) -> ForeignWrites | None:
     """What other writers committed after our generation ``behind``; their new
     articles' terms and postings only when none removed postings meanwhile."""
-    exact = removed_in <= behind and cache.newest_pk is not None
-    newest = cache.newest_pk if exact else None
+    # the newest pk we know of, when others only added after it (None: no exact catch-up)
+    newest = cache.newest_pk if removed_in <= behind else None
     changes = repo.changed_since(session, behind, MAX_CATCH_UP, newest)
     if changes is None:
         return None

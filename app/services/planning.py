@@ -194,8 +194,9 @@ def probe(
     early = analysis.early_probe
     if early is not None:
         recent = cache.recent
-        if recent.complete_above is None:
-            recent.start(repo.newest_article_pk(session))
+        if recent.complete_above is None:  # the writer keeps the newest pk (locked)
+            newest = cache.newest_pk
+            recent.start(repo.newest_article_pk(session) if newest is None else newest)
         if recent.covers(early.snapshot_pk):
             return completed_probe(early, analysis, recent, config.bucket_cap)
     keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}

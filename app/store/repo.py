@@ -391,15 +391,27 @@ def insert_article(
 @lru_cache(maxsize=4)
 def _insert_article_pg(columns: tuple[str, ...]) -> TextClause:
     """The article row and its postings, in one statement (a data-modifying CTE)."""
-    return text(
-        f"WITH a AS (INSERT INTO articles ({', '.join(columns)})"
-        f" VALUES ({', '.join(':' + name for name in columns)}) RETURNING pk),"
+    names, values = _column_list(columns)
+    sql = (
+        f"WITH a AS (INSERT INTO articles ({names}) VALUES ({values}) RETURNING pk),"
         " p AS (INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
         " SELECT x.i, x.k, a.pk FROM a,"
         " unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[])) AS x(i, k)"
         " ON CONFLICT DO NOTHING)"
         " SELECT pk FROM a"
-    ).bindparams(*(bindparam(name, type_=_ARTICLES.c[name].type) for name in columns))
+    )
+    return _typed(sql, _ARTICLES, columns)
+
+
+def _column_list(columns: Sequence[str]) -> tuple[str, str]:
+    """The columns' names, and their bind parameters, comma-separated."""
+    return ", ".join(columns), ", ".join(f":{name}" for name in columns)
+
+
+def _typed(sql: str, table: Table, columns: Sequence[str]) -> TextClause:
+    """``sql`` with each column's parameter bound as the column's type (JSON encoded,
+    datetimes cast, as the table's own insert does)."""
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
 
 
 def content_hashes(session: Session, article_ids: Iterable[str]) -> dict[str, str]:
@@ -656,12 +668,13 @@ def insert_cluster_in_new_storyline(session: Session, values: dict) -> tuple[int
 
 @lru_cache(maxsize=4)
 def _insert_cluster_in_new_storyline_pg(columns: tuple[str, ...]) -> TextClause:
-    return text(
+    names, values = _column_list(columns)
+    sql = (
         "WITH s AS (INSERT INTO storylines (created_at) VALUES (:created_at) RETURNING id)"
-        f" INSERT INTO clusters ({', '.join(columns)}, storyline_id)"
-        f" SELECT {', '.join(':' + name for name in columns)}, s.id FROM s"
+        f" INSERT INTO clusters ({names}, storyline_id) SELECT {values}, s.id FROM s"
         " RETURNING id, storyline_id"
-    ).bindparams(*(bindparam(name, type_=_CLUSTERS.c[name].type) for name in columns))
+    )
+    return _typed(sql, _CLUSTERS, columns)
 
 
 def merge_storylines(session: Session, absorbed: int, survivor: int) -> None:
