@@ -80,10 +80,12 @@ def score_weighted(
     config: ClusteringConfig | None = None,
 ) -> list[ClusterScore]:
     """Cosine of the article with each candidate's centroid, both IDF-weighted (term
-    ids, weights; centroids in the candidates' order; ``scratch``: see ``cosines``);
+    ids, weights; centroids in the candidates' order; ``scratch``: see ``cosines``) and,
+    as configured, weighed by the candidates' own IDF;
     when the article is dated (``published``) and close in time to the candidate's span
     (same news cycle) the score gets the configured bonus. Best first."""
-    similarities = cosines(*article, centroids, scratch)
+    exponent = config.candidate_idf if config is not None else 0.0
+    similarities = cosines(*article, centroids, scratch, exponent)
     scores = [
         ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)
         for c, sim in zip(candidates, similarities, strict=True)

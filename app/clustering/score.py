@@ -77,15 +77,21 @@ def cosines(
     weights: np.ndarray,
     others: Sequence[tuple[np.ndarray, np.ndarray]],
     scratch: np.ndarray,
+    candidate_idf: float = 0.0,
 ) -> list[float]:
     """Cosine of one sparse vector (term ids, weights; ids unique) with each of others,
-    all others in one pass over their concatenated terms. ``scratch`` is a zeroed
-    array longer than the largest id; it is zeroed again on return."""
+    all others in one pass over their concatenated terms; with ``candidate_idf``, every
+    term weighed also by its IDF among the others (see ``weighed_among``). ``scratch``
+    is a zeroed array longer than the largest id; it is zeroed again on return."""
     if not others:
         return []
     lengths = np.array([len(other_ids) for other_ids, _ in others])
     other_ids = np.concatenate([i for i, _ in others])
     other_weights = np.concatenate([w for _, w in others])
+    if candidate_idf:
+        weights, other_weights = weighed_among(
+            ids, weights, others, other_ids, other_weights, scratch, candidate_idf
+        )
     segment = np.repeat(np.arange(len(others)), lengths)
     other_norms = np.sqrt(np.bincount(segment, other_weights**2, minlength=len(others)))
     own_norm = float(np.sqrt(np.dot(weights, weights)))
@@ -98,3 +104,28 @@ def cosines(
     denominators = own_norm * other_norms
     safe = np.where(denominators > 0, denominators, 1.0)
     return np.where(denominators > 0, dots / safe, 0.0).tolist()
+
+
+def weighed_among(
+    ids: np.ndarray,
+    weights: np.ndarray,
+    others: Sequence[tuple[np.ndarray, np.ndarray]],
+    other_ids: np.ndarray,
+    other_weights: np.ndarray,
+    scratch: np.ndarray,
+    exponent: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One vector's and its others' weights (the others' concatenated) times each term's
+    smoothed IDF among the others, to ``exponent``: terms all others hold weigh least,
+    terms none holds most, as IDF weighs terms among articles (with one other, the
+    vector's terms it lacks weigh more). Among candidate clusters, the vocabulary they
+    all share (a war's, a topic's) tells them apart least."""
+    held_by = np.arange(len(others) + 1)
+    factor_by_count = (np.log((1.0 + len(others)) / (1.0 + held_by)) + 1.0) ** exponent
+    np.add.at(scratch, other_ids, 1.0)  # how many others hold each term
+    try:
+        own = factor_by_count[scratch[ids].astype(np.intp)]
+        theirs = factor_by_count[scratch[other_ids].astype(np.intp)]
+    finally:
+        scratch[other_ids] = 0.0
+    return weights * own, other_weights * theirs
