@@ -90,7 +90,7 @@ def cosines(
     other_weights = np.concatenate([w for _, w in others])
     if candidate_idf:
         weights, other_weights = weighed_among(
-            ids, weights, others, other_ids, other_weights, scratch, candidate_idf
+            (ids, weights), (other_ids, other_weights), len(others), scratch, candidate_idf
         )
     segment = np.repeat(np.arange(len(others)), lengths)
     other_norms = np.sqrt(np.bincount(segment, other_weights**2, minlength=len(others)))
@@ -107,21 +107,20 @@ def cosines(
 
 
 def weighed_among(
-    ids: np.ndarray,
-    weights: np.ndarray,
-    others: Sequence[tuple[np.ndarray, np.ndarray]],
-    other_ids: np.ndarray,
-    other_weights: np.ndarray,
+    vector: tuple[np.ndarray, np.ndarray],
+    others: tuple[np.ndarray, np.ndarray],
+    count: int,
     scratch: np.ndarray,
     exponent: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One vector's and its others' weights (the others' concatenated) times each term's
-    smoothed IDF among the others, to ``exponent``: terms all others hold weigh least,
-    terms none holds most, as IDF weighs terms among articles (with one other, the
-    vector's terms it lacks weigh more). Among candidate clusters, the vocabulary they
-    all share (a war's, a topic's) tells them apart least."""
-    held_by = np.arange(len(others) + 1)
-    factor_by_count = (np.log((1.0 + len(others)) / (1.0 + held_by)) + 1.0) ** exponent
+    """The weights of one vector and of ``count`` others (their terms concatenated),
+    times each term's smoothed IDF among the others, to ``exponent``: terms all others
+    hold weigh least, terms none holds most, as IDF weighs terms among articles (with
+    one other, the vector's terms it lacks weigh more). Among candidate clusters, the
+    vocabulary they all share (a war's, a topic's) tells them apart least."""
+    (ids, weights), (other_ids, other_weights) = vector, others
+    held_by = np.arange(count + 1)
+    factor_by_count = (np.log((1.0 + count) / (1.0 + held_by)) + 1.0) ** exponent
     np.add.at(scratch, other_ids, 1.0)  # how many others hold each term
     try:
         own = factor_by_count[scratch[ids].astype(np.intp)]
