@@ -76,16 +76,15 @@ def score_weighted(
     candidates: Sequence[ClusterCandidate],
     centroids: Sequence[tuple[np.ndarray, np.ndarray]],
     scratch: np.ndarray,
-    published: datetime | None = None,
-    config: ClusteringConfig | None = None,
+    published: datetime | None,
+    config: ClusteringConfig,
 ) -> list[ClusterScore]:
     """Cosine of the article with each candidate's centroid, both IDF-weighted (term
     ids, weights; centroids in the candidates' order; ``scratch``: see ``cosines``) and,
     as configured, weighed by the candidates' own IDF;
     when the article is dated (``published``) and close in time to the candidate's span
     (same news cycle) the score gets the configured bonus. Best first."""
-    exponent = config.candidate_idf if config is not None else 0.0
-    similarities = cosines(*article, centroids, scratch, exponent)
+    similarities = cosines(*article, centroids, scratch, config.candidate_idf)
     scores = [
         ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)
         for c, sim in zip(candidates, similarities, strict=True)
@@ -93,8 +92,8 @@ def score_weighted(
     return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
 
 
-def time_factor(days_apart: float | None, config: ClusteringConfig | None) -> float:
-    if config is None or days_apart is None or days_apart > config.time_near_days:
+def time_factor(days_apart: float | None, config: ClusteringConfig) -> float:
+    if days_apart is None or days_apart > config.time_near_days:
         return 1.0
     return 1.0 + config.time_bonus
 

@@ -194,7 +194,8 @@ def probe(
     early = analysis.early_probe
     if early is not None:
         recent = cache.recent
-        if recent.complete_above is None:  # the writer keeps the newest pk (locked)
+        if recent.complete_above is None:
+            # locked() knows the newest pk, unless a removal in this turn cleared it
             newest = cache.newest_pk
             recent.start(repo.newest_article_pk(session) if newest is None else newest)
         if recent.covers(early.snapshot_pk):
