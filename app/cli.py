@@ -353,7 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
         "tune", help="choose a parameter on some labelled sets, score it on the others"
     )
     tune.add_argument("data", help="folder with ecbplus/, gvc-devtest/, newswcl50/")
-    tune.add_argument("--param", default="join_threshold")
+    tune.add_argument(
+        "--param",
+        default="join_threshold",
+        help="a clustering setting, or batch_threshold: the offline average-link baseline",
+    )
     tune.add_argument("--values", default="0.10:0.40:0.02", help="start:stop:step or a,b,c")
     tune.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2)))
     tune.add_argument("--json", action="store_true")

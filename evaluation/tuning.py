@@ -11,6 +11,10 @@ grid of its values:
 A value is chosen by the mean, over the tuning sets, of (BCubed F1 + pairwise F1) / 2
 (each set counts once, whatever its size); ties go to the value nearest the shipped
 default. Every score comes from `story-clusters eval`'s own code on a fresh database.
+
+``batch_threshold`` is not a service setting: it runs the offline batch baseline
+(``evaluation.baseline``) through the same protocols, at each cut, so the service and
+the reference it is compared with are chosen the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from typing import Any
 
 from app.clustering.config import ClusteringConfig
 from app.config import Settings
+from evaluation import baseline
 from evaluation.run import evaluate, load_records
+
+BATCH = "batch_threshold"  # the baseline's cut, tuned like a parameter
 
 # name -> (file under the data folder, record filter)
 SUBSETS: dict[str, tuple[str, dict[str, set[str]]]] = {
@@ -58,7 +65,7 @@ class Row:
     chosen: float
     scored_on: str
     score: Score
-    shipped: Score  # the shipped default on the same scored set
+    shipped: Score | None  # the shipped default on the same scored set (none for the baseline)
 
 
 def score_one(job: tuple[str, str, float, str]) -> tuple[str, float, Score]:
@@ -66,6 +73,9 @@ def score_one(job: tuple[str, str, float, str]) -> tuple[str, float, Score]:
     data_dir, subset, value, param = job
     file, filters = SUBSETS[subset]
     records = load_records(Path(data_dir) / file, filters)
+    if param == BATCH:
+        batch = baseline.evaluate_batch(records, value)
+        return subset, value, Score(batch["bcubed"]["f1"], batch["pairwise"]["f1"])
     with tempfile.TemporaryDirectory() as tmp:
         overrides: dict[str, Any] = {param: value}
         settings = Settings(database_url=f"sqlite:///{tmp}/tune.db", **overrides)
@@ -87,17 +97,17 @@ def choose(
     scores: dict[tuple[str, float], Score],
     tuning: Sequence[str],
     values: Sequence[float],
-    default: float,
+    default: float | None,
 ) -> float:
     def merit(value: float) -> tuple[float, float]:
         mean = sum(scores[(subset, value)].objective for subset in tuning) / len(tuning)
-        return round(mean, 6), -abs(value - default)
+        return round(mean, 6), -abs(value - default) if default is not None else -value
 
     return max(values, key=merit)
 
 
 def protocols(
-    scores: dict[tuple[str, float], Score], values: Sequence[float], default: float
+    scores: dict[tuple[str, float], Score], values: Sequence[float], default: float | None
 ) -> list[Row]:
     rows = []
     chosen = choose(scores, ["ecb_traindev"], values, default)
@@ -112,9 +122,8 @@ def protocols(
 
 
 def _row(protocol, tuned_on, chosen, name, scored, scores, default) -> Row:
-    return Row(
-        protocol, tuned_on, chosen, name, scores[(scored, chosen)], scores[(scored, default)]
-    )
+    shipped = scores[(scored, default)] if default is not None else None
+    return Row(protocol, tuned_on, chosen, name, scores[(scored, chosen)], shipped)
 
 
 def grid(spec: str) -> list[float]:
@@ -127,10 +136,10 @@ def grid(spec: str) -> list[float]:
 
 
 def run(data_dir: Path, param: str, values: list[float], workers: int) -> dict:
-    if param not in ClusteringConfig.names():
-        raise ValueError(f"{param!r} is not an algorithm parameter")
-    default = getattr(ClusteringConfig(), param)
-    if default not in values:
+    if param != BATCH and param not in ClusteringConfig.names():
+        raise ValueError(f"{param!r} is not an algorithm parameter (nor {BATCH!r})")
+    default = getattr(ClusteringConfig(), param) if param != BATCH else None
+    if default is not None and default not in values:
         values = sorted([*values, default])
     scores = score_grid(data_dir, param, values, workers)
     return {
@@ -143,6 +152,7 @@ def run(data_dir: Path, param: str, values: list[float], workers: int) -> dict:
 
 
 def _row_dict(row: Row) -> dict:
+    shipped = row.shipped
     return {
         "protocol": row.protocol,
         "tuned_on": list(row.tuned_on),
@@ -150,8 +160,8 @@ def _row_dict(row: Row) -> dict:
         "scored_on": row.scored_on,
         "bcubed_f1": round(row.score.bcubed, 4),
         "pairwise_f1": round(row.score.pairwise, 4),
-        "shipped_bcubed_f1": round(row.shipped.bcubed, 4),
-        "shipped_pairwise_f1": round(row.shipped.pairwise, 4),
+        "shipped_bcubed_f1": round(shipped.bcubed, 4) if shipped else None,
+        "shipped_pairwise_f1": round(shipped.pairwise, 4) if shipped else None,
     }
 
 
@@ -159,13 +169,19 @@ def format_table(result: dict) -> str:
     param = result["param"]
     lines = [
         f"| protocol | tuned on | {param} | scored on | BCubed F1 | pairwise F1 "
-        f"| shipped ({result['default']}) BCubed / pairwise |",
+        f"| shipped ({result['default'] if result['default'] is not None else '–'}) "
+        "BCubed / pairwise |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in result["rows"]:
+        shipped = (
+            f"{row['shipped_bcubed_f1']:.4f} / {row['shipped_pairwise_f1']:.4f}"
+            if row["shipped_bcubed_f1"] is not None
+            else "–"
+        )
         lines.append(
             f"| {row['protocol']} | {' + '.join(row['tuned_on'])} | {row['chosen']} "
             f"| {row['scored_on']} | {row['bcubed_f1']:.4f} | {row['pairwise_f1']:.4f} "
-            f"| {row['shipped_bcubed_f1']:.4f} / {row['shipped_pairwise_f1']:.4f} |"
+            f"| {shipped} |"
         )
     return "\n".join(lines)
