@@ -283,7 +283,7 @@ def _filters(items: list[str]) -> dict[str, set[str]]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from evaluation.run import evaluate, format_report, load_records
 
-    records = load_records(Path(args.file), _filters(args.filter))
+    records = load_records(Path(args.file), _filters(args.filter), args.shuffle)
     if not records:
         print("no records matched", file=sys.stderr)
         return 2
@@ -294,6 +294,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         threads = [set(item.split(",")) for item in args.thread or []]
         report = evaluate(records, _settings(overrides), threads, args.dating)
     name = Path(args.file).name + (f" [{' '.join(args.filter)}]" if args.filter else "")
+    name += f" shuffled with seed {args.shuffle}" if args.shuffle is not None else ""
     print(json.dumps(report.as_dict()) if args.json else format_report(name, report))
     for error in report.errors:
         print(f"failed: {error}", file=sys.stderr)
@@ -304,7 +305,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from evaluation import tuning
 
     try:
-        result = tuning.run(Path(args.data), args.param, tuning.grid(args.values), args.workers)
+        values = tuning.grid(args.values)
+        result = tuning.run(Path(args.data), args.param, values, args.workers, args.orders)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -360,6 +362,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--values", default="0.10:0.40:0.02", help="start:stop:step or a,b,c")
     tune.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2)))
+    tune.add_argument(
+        "--orders",
+        type=int,
+        default=1,
+        help="score each value as the mean over file order and ORDERS - 1 seeded shuffles "
+        "of what the data leaves unordered (see eval --shuffle)",
+    )
     tune.add_argument("--json", action="store_true")
     tune.set_defaults(func=cmd_tune)
 
@@ -386,6 +395,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="published",
         help="published: the records' dates, undated ones undated (default); arrival: "
         "undated ones placed when ingested, as a live POST is; none: dates dropped",
+    )
+    evaluate.add_argument(
+        "--shuffle",
+        type=int,
+        metavar="SEED",
+        help="what the data leaves unordered (undated records; dated ones of one "
+        "timestamp) arrives in an order shuffled with this seed, not in file order",
     )
     evaluate.add_argument("--database-url", help="default: a fresh temporary SQLite file")
     evaluate.add_argument("--json", action="store_true")

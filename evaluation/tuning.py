@@ -68,11 +68,13 @@ class Row:
     shipped: Score | None  # the shipped default on the same scored set (none for the baseline)
 
 
-def score_one(job: tuple[str, str, float, str]) -> tuple[str, float, Score]:
-    """One eval run: a subset at one parameter value, on a fresh SQLite file."""
-    data_dir, subset, value, param = job
+def score_one(job: tuple[str, str, float, str, int | None]) -> tuple[str, float, Score]:
+    """One eval run: a subset at one parameter value, in one arrival order (a shuffle
+    seed for what the data leaves unordered, or None: file order), on a fresh SQLite
+    file."""
+    data_dir, subset, value, param, order = job
     file, filters = SUBSETS[subset]
-    records = load_records(Path(data_dir) / file, filters)
+    records = load_records(Path(data_dir) / file, filters, order)
     if param == BATCH:
         batch = baseline.evaluate_batch(records, value)
         return subset, value, Score(batch["bcubed"]["f1"], batch["pairwise"]["f1"])
@@ -85,12 +87,32 @@ def score_one(job: tuple[str, str, float, str]) -> tuple[str, float, Score]:
     return subset, value, Score(report.bcubed.f1, report.pairwise.f1)
 
 
+def arrival_orders(count: int) -> list[int | None]:
+    """File order, then ``count - 1`` seeded shuffles of what the data leaves unordered."""
+    return [None, *range(1, count)]
+
+
 def score_grid(
-    data_dir: Path, param: str, values: Sequence[float], workers: int
+    data_dir: Path, param: str, values: Sequence[float], workers: int, orders: int = 1
 ) -> dict[tuple[str, float], Score]:
-    jobs = [(str(data_dir), subset, value, param) for subset in SUBSETS for value in values]
+    """Each subset at each value, averaged over ``orders`` arrival orders: an online
+    clusterer's scores depend on the order, and a choice should not rest on one."""
+    jobs = [
+        (str(data_dir), subset, value, param, order)
+        for subset in SUBSETS
+        for value in values
+        for order in arrival_orders(orders)
+    ]
+    runs: dict[tuple[str, float], list[Score]] = {}
     with ProcessPoolExecutor(workers) as pool:
-        return {(s, v): score for s, v, score in pool.map(score_one, jobs)}
+        for subset, value, score in pool.map(score_one, jobs):
+            runs.setdefault((subset, value), []).append(score)
+    return {key: _mean(scores) for key, scores in runs.items()}
+
+
+def _mean(scores: Sequence[Score]) -> Score:
+    count = len(scores)
+    return Score(sum(s.bcubed for s in scores) / count, sum(s.pairwise for s in scores) / count)
 
 
 def choose(
@@ -135,16 +157,19 @@ def grid(spec: str) -> list[float]:
     return [round(start + i * step, 6) for i in range(count)]
 
 
-def run(data_dir: Path, param: str, values: list[float], workers: int) -> dict:
+def run(data_dir: Path, param: str, values: list[float], workers: int, orders: int = 1) -> dict:
+    if orders < 1:
+        raise ValueError("--orders must be at least 1 (the file order)")
     if param != BATCH and param not in ClusteringConfig.names():
         raise ValueError(f"{param!r} is not an algorithm parameter (nor {BATCH!r})")
     default = getattr(ClusteringConfig(), param) if param != BATCH else None
     if default is not None and default not in values:
         values = sorted([*values, default])
-    scores = score_grid(data_dir, param, values, workers)
+    scores = score_grid(data_dir, param, values, workers, orders)
     return {
         "param": param,
         "default": default,
+        "orders": orders,
         "values": values,
         "rows": [_row_dict(row) for row in protocols(scores, values, default)],
         "grid": {f"{s}@{v}": score.__dict__ for (s, v), score in sorted(scores.items())},

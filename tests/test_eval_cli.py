@@ -61,3 +61,24 @@ def test_dating_places_records_as_a_replay_a_live_post_or_not_at_all():
     assert live[0].placed_at == datetime(2018, 5, 10, 20)
     assert live[1].published_at is None and live[1].placed_at is not None
     assert record_to_article(dated, "none").placed_at is None
+
+
+def test_shuffle_ingests_in_the_seeded_order(tmp_path, capsys):
+    import random
+
+    from sqlalchemy import create_engine, text
+
+    path = tmp_path / "mini.jsonl"
+    write_set(path)
+    database = tmp_path / "shuffled.db"
+    argv = ["eval", str(path), "--shuffle", "3", "--database-url", f"sqlite:///{database}"]
+    assert main(argv) == 0
+    assert "shuffled with seed 3" in capsys.readouterr().out
+    expected = [article_id for article_id, *_ in RECORDS]
+    random.Random(3).shuffle(expected)
+    assert expected != [article_id for article_id, *_ in RECORDS]  # the seed moves them
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT id FROM articles ORDER BY pk")).scalars().all()
+    engine.dispose()
+    assert stored == expected

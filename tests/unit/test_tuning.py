@@ -35,3 +35,32 @@ def test_a_held_out_set_never_influences_its_own_choice():
     held_out = rows[("leave one out", "ECB+")]
     assert held_out.tuned_on == ("GVC", "NewsWCL50") and held_out.chosen == 0.1
     assert held_out.score == Score(0.5, 0.5) and held_out.shipped == scores[("ecb_test", 0.2)]
+
+
+def test_scores_are_averaged_over_file_order_and_seeded_shuffles():
+    from evaluation.tuning import _mean, arrival_orders
+
+    assert arrival_orders(1) == [None] and arrival_orders(3) == [None, 1, 2]
+    assert _mean([Score(1.0, 0.5), Score(0.5, 0.25)]) == Score(0.75, 0.375)
+
+
+def test_a_shuffle_reorders_only_what_the_data_leaves_unordered(tmp_path):
+    import json
+
+    from evaluation.run import load_records
+
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text("\n".join(json.dumps({"id": str(i), "cluster": i}) for i in range(30)))
+    in_file_order = [r["id"] for r in load_records(undated, {})]
+    assert in_file_order == [str(i) for i in range(30)]
+    shuffled = [r["id"] for r in load_records(undated, {}, shuffle=1)]
+    assert shuffled != in_file_order and sorted(shuffled) == sorted(in_file_order)
+    assert shuffled == [r["id"] for r in load_records(undated, {}, shuffle=1)]  # seeded
+
+    dated = tmp_path / "dated.jsonl"
+    days = ["2018-05-02", "2018-05-01", "2018-05-02", "2018-05-01", "2018-05-03"] * 4
+    rows = [{"id": str(i), "cluster": i, "published": day} for i, day in enumerate(days)]
+    dated.write_text("\n".join(json.dumps(row) for row in rows))
+    for seed in (None, 1, 2):
+        order = [r["published"] for r in load_records(dated, {}, shuffle=seed)]
+        assert order == sorted(days)  # dates still decide; only ties move
