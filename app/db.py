@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 import orjson
@@ -127,6 +129,55 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
+
+
+SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
+
+
+@contextmanager
+def checkpoints_in_background(engine: Engine, interval_s: float = 1.0) -> Iterator[None]:
+    """SQLite: while inside, a thread of its own copies the write-ahead log into the
+    database file (passive checkpoints, which never block a writer), and the engine's
+    connections do not checkpoint at their commits. With bulk ingest's 200-article
+    transactions every commit passed SQLite's 1,000-page mark and checkpointed on the
+    writer's thread: about 6 % of bulk ingest's time. Nothing for PostgreSQL or an
+    in-memory database."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_checkpoint_until, args=(path, stop, interval_s), name="wal-checkpoints"
+    )
+
+    def no_autocheckpoint(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    def default_autocheckpoint(dbapi_connection, _record) -> None:
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
+
+    event.listen(engine, "checkout", no_autocheckpoint)
+    event.listen(engine, "checkin", default_autocheckpoint)
+    thread.start()
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", no_autocheckpoint)
+        event.remove(engine, "checkin", default_autocheckpoint)
+        stop.set()
+        thread.join()
+
+
+def _checkpoint_until(path: str, stop: threading.Event, interval_s: float) -> None:
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        while not stop.wait(interval_s):
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error:
+        pass  # the log then grows until a writer's own checkpoint (after the bulk run)
+    finally:
+        connection.close()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clustering.config import ClusteringConfig
-from app.db import make_snapshot_reader
+from app.db import checkpoints_in_background, make_snapshot_reader
 from app.errors import AppError
 from app.services import ingest
 from app.services.analysis import Analysis, ArticleIn, analyse_article, slim
@@ -119,7 +119,10 @@ def bulk_ingest(
     context = multiprocessing.get_context("fork")
     database_url = sessions.kw["bind"].url.render_as_string(hide_password=False)
     setup = (parse, config, max_text_chars, database_url)
-    with _ResultPool(workers, _init_worker, setup, context=context) as pool:
+    with (
+        _ResultPool(workers, _init_worker, setup, context=context) as pool,
+        checkpoints_in_background(sessions.kw["bind"]),
+    ):
         _widen_pipes(pool)
         outcomes = _prior_loaded(pool.imap(analyse_line, read_lines(path), chunksize=16))
         for batch in _batches(outcomes, batch_size):
