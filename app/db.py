@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import weakref
@@ -174,8 +175,8 @@ def _checkpoint_until(path: str, stop: threading.Event, interval_s: float) -> No
     try:
         while not stop.wait(interval_s):
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    except sqlite3.Error:
-        pass  # the log then grows until a writer's own checkpoint (after the bulk run)
+    except sqlite3.Error as exc:  # the log then grows until the writers checkpoint again
+        logging.getLogger("story_clusters").warning("background checkpoints stopped: %s", exc)
     finally:
         connection.close()
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix
-from scipy.spatial.distance import squareform
+from scipy.cluster.hierarchy import fcluster
 
 from app.clustering.config import ClusteringConfig
+from app.clustering.split import average_linkage, similarity_matrix
 from app.services.analysis import analyse_article
 from evaluation import metrics
 from evaluation.run import record_to_article
@@ -39,38 +38,41 @@ def story_term_weights(records: list[dict], config: ClusteringConfig) -> list[di
 def tfidf_similarities(term_weights: list[dict[str, float]]) -> np.ndarray:
     """Cosine similarities of the TF-IDF vectors (batch IDF over these documents)."""
     vocabulary: dict[str, int] = {}
-    rows, cols, values = [], [], []
-    for row, weights in enumerate(term_weights):
-        for term, weight in weights.items():
-            rows.append(row)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-            values.append(weight)
-    matrix = csr_matrix((values, (rows, cols)), shape=(len(term_weights), len(vocabulary)))
-    df = np.bincount(matrix.indices, minlength=len(vocabulary))
+    rows = [
+        np.array([vocabulary.setdefault(term, len(vocabulary)) for term in weights], np.int64)
+        for weights in term_weights
+    ]
+    df = np.bincount(np.concatenate(rows), minlength=len(vocabulary)) if rows else np.zeros(0)
     idf = np.log((1.0 + len(term_weights)) / (1.0 + df))
-    weighted = matrix.multiply(idf[np.newaxis, :]).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    unit = csr_matrix(weighted.multiply(1.0 / norms[:, np.newaxis]))
-    return np.asarray((unit @ unit.T).todense())
+    return similarity_matrix(
+        [
+            (ids, np.fromiter(weights.values(), float, len(ids)) * idf[ids])
+            for ids, weights in zip(rows, term_weights, strict=True)
+        ]
+    )
 
 
 def average_link_labels(similarities: np.ndarray, threshold: float) -> list[int]:
     """Merge clusters while their mean member similarity is at least ``threshold``."""
     if len(similarities) < 2:
         return [1] * len(similarities)
-    distance = np.clip(1.0 - similarities, 0.0, None)
-    np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), "average")
+    tree = average_linkage(similarities)
     return [int(label) for label in fcluster(tree, 1.0 - threshold, "distance")]
 
 
+def batch_similarities(records: list[dict], config: ClusteringConfig | None = None) -> np.ndarray:
+    """The records' TF-IDF similarities: what every cut of the baseline starts from."""
+    return tfidf_similarities(story_term_weights(records, config or ClusteringConfig()))
+
+
 def evaluate_batch(
-    records: list[dict], threshold: float, config: ClusteringConfig | None = None
+    records: list[dict], threshold: float, similarities: np.ndarray | None = None
 ) -> dict:
-    """Cluster the records with the baseline and score them as ``eval`` scores events."""
-    weights = story_term_weights(records, config or ClusteringConfig())
-    labels = average_link_labels(tfidf_similarities(weights), threshold)
+    """Cluster the records with the baseline and score them as ``eval`` scores events
+    (``similarities``: ``batch_similarities(records)``, computed here when not given)."""
+    if similarities is None:
+        similarities = batch_similarities(records)
+    labels = average_link_labels(similarities, threshold)
     ids = [str(record["id"]) for record in records]
     gold: dict[Hashable, Hashable] = {
         article: record["cluster"] for article, record in zip(ids, records, strict=True)

@@ -47,15 +47,21 @@ def similarity_matrix(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarr
     return np.clip((unit_rows @ unit_rows.T).toarray(), 0.0, 1.0)
 
 
+def average_linkage(sim: np.ndarray) -> np.ndarray:
+    """The average-linkage tree of items given their similarity matrix (distance is one
+    minus similarity): merged by the mean similarity of their members."""
+    distance = 1.0 - sim
+    np.fill_diagonal(distance, 0.0)
+    return linkage(squareform(distance, checks=False), "average")
+
+
 def find_split(sim: np.ndarray, ratio: float, min_group: int) -> Split | None:
     """Bisect the members (given their similarity matrix) by average linkage; split when
     the two groups are less alike than ``ratio`` times the looser group is alike inside,
     and each has ``min_group`` members."""
     if ratio <= 0 or len(sim) < 2 * min_group:
         return None
-    distance = 1.0 - sim
-    np.fill_diagonal(distance, 0.0)
-    labels = fcluster(linkage(squareform(distance, checks=False), "average"), 2, "maxclust")
+    labels = fcluster(average_linkage(sim), 2, "maxclust")
     first = [i for i, label in enumerate(labels) if label == labels[0]]
     other = [i for i, label in enumerate(labels) if label != labels[0]]
     if len(first) < min_group or len(other) < min_group:
