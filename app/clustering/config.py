@@ -27,16 +27,16 @@ class AlgorithmParams(BaseModel):
     join_threshold: float = Field(0.16, ge=0, le=1)
     # A second candidate scoring this much is the same event: its cluster merges. Chosen
     # by the ECB+ protocol (ninth session; 0.55 before): held-out sets are equal at
-    # 0.25-0.55 and the tuning set is best at 0.40 (README, Quality).
+    # 0.25-0.55 and the tuning set is best at 0.40 (docs/quality.md).
     merge_threshold: float = Field(0.40, ge=0, le=1)
     # Each term is weighed also by its IDF among the candidate clusters, to this power
     # (0 turns it off): vocabulary every candidate shares (a war's, a topic's) tells them
-    # apart least. Chosen by leave-one-dataset-out over 0, 1, 2 (README, Quality).
+    # apart least. Chosen by leave-one-dataset-out over 0, 1, 2 (docs/quality.md).
     candidate_idf: float = Field(2.0, ge=0, le=8)
     # A new event cluster continues the storyline of the best candidate cluster that
     # scores at least this fraction of join_threshold (related, not the same event).
     # 1 links nothing below the join threshold: the tuning protocol's choice, or within
-    # 0.005 of its best on ECB+ train+dev, with no second threshold (README, Quality).
+    # 0.005 of its best on ECB+ train+dev, with no second threshold (docs/quality.md).
     storyline_ratio: float = Field(1.0, ge=0, le=1)
     title_weight: float = Field(2.0, ge=0)
     capital_weight: float = Field(3.0, ge=0)
