@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clustering.config import ClusteringConfig
-from app.db import checkpoints_in_background, make_snapshot_reader
+from app.db import checkpoints_in_background, make_snapshot_reader, vacuums_in_background
 from app.errors import AppError
 from app.services import ingest
 from app.services.analysis import Analysis, ArticleIn, analyse_article, slim
@@ -122,6 +122,7 @@ def bulk_ingest(
     with (
         _ResultPool(workers, _init_worker, setup, context=context) as pool,
         checkpoints_in_background(sessions.kw["bind"]),
+        vacuums_in_background(sessions.kw["bind"]),
     ):
         _widen_pipes(pool)
         outcomes = _prior_loaded(pool.imap(analyse_line, read_lines(path), chunksize=16))

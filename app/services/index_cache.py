@@ -24,9 +24,11 @@ removal they may see frequencies at most that many articles behind. `/match` and
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
 
 import numpy as np
 
@@ -156,18 +158,23 @@ class TermTable:
         self.foreign_lag = 0  # articles others added or removed since frequencies were read
         # counts of this transaction's articles, written once at its end (a term shared
         # by many articles of a batch is one row update, not one per article)
-        self.pending: dict[str, int] = {}
+        self.pending: Counter[str] = Counter()
         self.pending_docs = 0
 
-    def ids_of(self, terms: Iterable[str]) -> np.ndarray:
-        ids = self.ids
-        found = []
-        for term in terms:
-            term_id = ids.get(term)
-            if term_id is None:
-                term_id = self._add(term)
-            found.append(term_id)
-        return np.array(found, dtype=np.int64)
+    def ids_of(self, terms: Collection[str]) -> np.ndarray:
+        """The ids of distinct terms, new ones added in the order given. (Looked up by
+        ``map``, not a loop: it runs for every term of every article and centroid.)"""
+        try:
+            return np.fromiter(map(self.ids.__getitem__, terms), np.int64, len(terms))
+        except KeyError:  # new terms among them
+            found = list(map(self.ids.get, terms))
+            ids = [self._add(t) if i is None else i for t, i in zip(terms, found, strict=True)]
+            return np.array(ids, dtype=np.int64)
+
+    def ids_known(self, terms: Collection[str]) -> np.ndarray:
+        """The ids of those of the distinct terms that have one."""
+        found = np.fromiter(map(self.ids.get, terms, repeat(-1)), np.int64, len(terms))
+        return found[found >= 0]
 
     def _add(self, term: str) -> int:
         term_id = len(self.ids)
@@ -206,36 +213,34 @@ class TermTable:
             self.foreign_lag = 0
         self.docs = docs
 
-    def count(self, terms: Iterable[str], delta: int) -> None:
-        """Count an article in (or out): pending until ``take_pending`` writes it."""
-        ids, known, df, pending = self.ids, self.known, self.df, self.pending
-        for term in terms:
-            pending[term] = pending.get(term, 0) + delta
-            term_id = ids.get(term)
-            if term_id is not None and known[term_id]:
-                df[term_id] += delta
+    def count(self, terms: Collection[str], delta: int) -> None:
+        """Count an article (its distinct terms) in or out: pending until
+        ``take_pending`` writes it. (Counted in C and on arrays: it runs per article.)"""
+        if delta == 1:
+            self.pending.update(iter(terms))  # an iterator: counted, not added as a mapping
+        else:
+            self.pending.update(dict.fromkeys(terms, delta))
+        ids = self.ids_known(terms)
+        self.df[ids[self.known[ids]]] += delta
         self.pending_docs += delta
         if self.docs is not None:
             self.docs += delta
         elif self.last_docs is not None:  # our own article is no other writer's
             self.last_docs += delta
 
-    def count_committed(self, terms: Iterable[str]) -> None:
+    def count_committed(self, terms: Collection[str]) -> None:
         """Another writer's new article, read from its row: the frequencies and the
         article count as reading them now would give them. Only while both are exact
         (otherwise the lag bookkeeping of ``suspect`` already counts it)."""
         if self.docs is None:
             return
-        ids, known, df = self.ids, self.known, self.df
-        for term in terms:
-            term_id = ids.get(term)
-            if term_id is not None and known[term_id]:
-                df[term_id] += 1
+        ids = self.ids_known(terms)
+        self.df[ids[self.known[ids]]] += 1
         self.docs += 1
 
-    def take_pending(self) -> tuple[dict[str, int], int]:
+    def take_pending(self) -> tuple[Counter[str], int]:
         pending, docs = self.pending, self.pending_docs
-        self.pending, self.pending_docs = {}, 0
+        self.pending, self.pending_docs = Counter(), 0
         return pending, docs
 
     def forget(self) -> None:

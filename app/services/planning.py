@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate, pairwise
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -127,8 +128,9 @@ def idf_weighted(
     weights = np.concatenate([v for _, v in vectors]) * idf_array(
         table.df[ids], float(table.docs), table.prior[ids], config.prior_docs
     )
-    ends = np.cumsum([len(i) for i, _ in vectors])[:-1]
-    return list(zip(np.split(ids, ends), np.split(weights, ends), strict=True))
+    # slices, not np.split: this runs for every article's candidates
+    bounds = list(accumulate((len(i) for i, _ in vectors), initial=0))
+    return [(ids[a:b], weights[a:b]) for a, b in pairwise(bounds)]
 
 
 # -- the plan --------------------------------------------------------------------------

@@ -90,3 +90,20 @@ def test_a_replaced_table_keeps_the_counts_not_yet_written(monkeypatch):
     fresh = cache.table("en")
     assert fresh is not table  # replaced: too many terms
     assert fresh.take_pending() == ({"summit": 1}, 1)
+
+
+def test_term_ids_are_stable_and_new_terms_are_numbered_in_the_order_given():
+    table = IndexCache().table("en")
+    assert table.ids_of(["summit", "kim"]).tolist() == [0, 1]
+    assert table.ids_of({"trump": 0.5, "summit": 1.0, "moon": 2.0}).tolist() == [2, 0, 3]
+    assert table.terms == ["summit", "kim", "trump", "moon"]
+    assert table.ids_known(["moon", "unseen", "kim"]).tolist() == [3, 1]
+
+
+def test_counting_an_article_out_follows_known_frequencies_and_pending_counts():
+    cache, term_id = cache_knowing_a_term()
+    table = cache.table("en")
+    table.count({"summit": 1.0, "unseen": 1.0}, -1)
+    assert table.df[term_id] == 6
+    assert "unseen" not in table.ids  # no id made for a term only counted
+    assert table.take_pending() == ({"summit": -1, "unseen": -1}, -1)
