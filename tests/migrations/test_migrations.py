@@ -121,3 +121,34 @@ def test_postgres_postings_are_vacuumed_after_one_percent_new_rows(migrated_url)
     finally:
         migrate.upgrade(migrated_url)
     assert "autovacuum_vacuum_insert_threshold=10000" in _postings_options(migrated_url)
+
+
+def _compression(url: str) -> dict[str, str]:
+    """column -> compression method set on it ('' for the server's default)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            statement = text(
+                "SELECT attrelid::regclass::text || '.' || attname, attcompression"
+                " FROM pg_attribute WHERE attrelid IN ('articles'::regclass, 'clusters'::regclass)"
+                " AND attnum > 0 AND NOT attisdropped"
+            )
+            return dict(connection.execute(statement).all())
+    finally:
+        engine.dispose()
+
+
+def test_postgres_large_columns_are_compressed_with_lz4(migrated_url):
+    """An article's row and a centroid are compressed on every write: lz4, not pglz."""
+    if make_url(migrated_url).get_backend_name() != "postgresql":
+        pytest.skip("column compression is PostgreSQL's")
+    try:
+        methods = _compression(migrated_url)
+        for column in ("articles.text", "articles.story_terms", "clusters.centroid"):
+            assert methods[column] == "l", column
+        assert methods["articles.pk"] == ""  # fixed-width columns are never compressed
+        migrate.downgrade(migrated_url, "4f2c9a7d3e15")
+        assert set(_compression(migrated_url).values()) == {""}
+    finally:
+        migrate.upgrade(migrated_url)
+    assert _compression(migrated_url)["articles.text"] == "l"
