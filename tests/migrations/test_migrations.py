@@ -100,14 +100,18 @@ def test_three_concurrent_migrate_runs_on_an_empty_database_all_succeed(database
         drop()
 
 
-def _postings_options(url: str) -> list[str]:
+def _rows(url: str, sql: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            statement = text("SELECT reloptions FROM pg_class WHERE relname = 'lsh_postings'")
-            return list(connection.execute(statement).scalar_one() or [])
+            return list(connection.execute(text(sql)).all())
     finally:
         engine.dispose()
+
+
+def _postings_options(url: str) -> list[str]:
+    [(options,)] = _rows(url, "SELECT reloptions FROM pg_class WHERE relname = 'lsh_postings'")
+    return list(options or [])
 
 
 def test_postgres_postings_are_vacuumed_after_one_percent_new_rows(migrated_url):
@@ -125,17 +129,12 @@ def test_postgres_postings_are_vacuumed_after_one_percent_new_rows(migrated_url)
 
 def _compression(url: str) -> dict[str, str]:
     """column -> compression method set on it ('' for the server's default)."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            statement = text(
-                "SELECT attrelid::regclass::text || '.' || attname, attcompression"
-                " FROM pg_attribute WHERE attrelid IN ('articles'::regclass, 'clusters'::regclass)"
-                " AND attnum > 0 AND NOT attisdropped"
-            )
-            return dict(connection.execute(statement).all())
-    finally:
-        engine.dispose()
+    sql = (
+        "SELECT attrelid::regclass::text || '.' || attname, attcompression"
+        " FROM pg_attribute WHERE attrelid IN ('articles'::regclass, 'clusters'::regclass)"
+        " AND attnum > 0 AND NOT attisdropped"
+    )
+    return dict(_rows(url, sql))
 
 
 def test_postgres_large_columns_are_compressed_with_lz4(migrated_url):
