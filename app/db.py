@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 import orjson
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -148,10 +147,6 @@ def checkpoints_in_background(engine: Engine, interval_s: float = 1.0) -> Iterat
     if not path or path == ":memory:":
         yield
         return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_checkpoint_until, args=(path, stop, interval_s), name="wal-checkpoints"
-    )
 
     def no_autocheckpoint(dbapi_connection, _record, _proxy) -> None:
         dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
@@ -161,25 +156,12 @@ def checkpoints_in_background(engine: Engine, interval_s: float = 1.0) -> Iterat
 
     event.listen(engine, "checkout", no_autocheckpoint)
     event.listen(engine, "checkin", default_autocheckpoint)
-    thread.start()
     try:
-        yield
+        with _repeated(engine, "PRAGMA wal_checkpoint(PASSIVE)", interval_s, "wal-checkpoints"):
+            yield
     finally:
         event.remove(engine, "checkout", no_autocheckpoint)
         event.remove(engine, "checkin", default_autocheckpoint)
-        stop.set()
-        thread.join()
-
-
-def _checkpoint_until(path: str, stop: threading.Event, interval_s: float) -> None:
-    connection = sqlite3.connect(path, timeout=30)
-    try:
-        while not stop.wait(interval_s):
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    except sqlite3.Error as exc:  # the log then grows until the writers checkpoint again
-        logging.getLogger("story_clusters").warning("background checkpoints stopped: %s", exc)
-    finally:
-        connection.close()
 
 
 @contextmanager
@@ -194,11 +176,16 @@ def vacuums_in_background(engine: Engine, interval_s: float = 5.0) -> Iterator[N
     if engine.dialect.name != "postgresql":
         yield
         return
+    with _repeated(engine, "VACUUM lsh_postings", interval_s, "postings-vacuum"):
+        yield
+
+
+@contextmanager
+def _repeated(engine: Engine, sql: str, interval_s: float, name: str) -> Iterator[None]:
+    """While inside, a thread named ``name`` runs ``sql`` every ``interval_s`` on a
+    connection of its own, outside any transaction (VACUUM cannot run in one)."""
     stop = threading.Event()
-    url = engine.url.render_as_string(hide_password=False)
-    thread = threading.Thread(
-        target=_vacuum_until, args=(url, stop, interval_s), name="postings-vacuum"
-    )
+    thread = threading.Thread(target=_repeat_until, args=(engine, sql, interval_s, stop), name=name)
     thread.start()
     try:
         yield
@@ -207,16 +194,13 @@ def vacuums_in_background(engine: Engine, interval_s: float = 5.0) -> Iterator[N
         thread.join()
 
 
-def _vacuum_until(url: str, stop: threading.Event, interval_s: float) -> None:
-    engine = make_snapshot_reader(url)  # autocommit: VACUUM runs outside a transaction
+def _repeat_until(engine: Engine, sql: str, interval_s: float, stop: threading.Event) -> None:
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             while not stop.wait(interval_s):
-                connection.execute(text("VACUUM lsh_postings"))
-    except SQLAlchemyError as exc:  # autovacuum still runs; probes just read more
-        logging.getLogger("story_clusters").warning("background vacuums stopped: %s", exc)
-    finally:
-        engine.dispose()
+                connection.exec_driver_sql(sql).close()
+    except SQLAlchemyError as exc:  # upkeep only: the run goes on without it
+        logging.getLogger("story_clusters").warning("stopped running %r: %s", sql, exc)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
