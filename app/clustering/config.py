@@ -26,8 +26,8 @@ class AlgorithmParams(BaseModel):
     candidate_clusters: int = Field(25, ge=1, le=10_000)
     join_threshold: float = Field(0.16, ge=0, le=1)
     # A second candidate scoring this much is the same event: its cluster merges. Chosen
-    # by the ECB+ protocol (ninth session; 0.55 before): held-out sets are equal at
-    # 0.25-0.55 and the tuning set is best at 0.40 (docs/quality.md).
+    # by the ECB+ protocol (ninth session; 0.55 before): the tuning set is best at 0.40,
+    # and every protocol's held-out score is as at 0.55 (docs/quality.md).
     merge_threshold: float = Field(0.40, ge=0, le=1)
     # Each term is weighed also by its IDF among the candidate clusters, to this power
     # (0 turns it off): vocabulary every candidate shares (a war's, a topic's) tells them

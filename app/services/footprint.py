@@ -72,7 +72,7 @@ def add(
     )
     cache.recent.add(pk, keys)
     cache.wrote(pk)
-    cache.table(prepared.lang).count(terms, +1)  # written with the transaction's others
+    cache.table(prepared.lang).count_in(terms)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
     cache.refs.put(pk, cluster.id, decided.duplicate_of_pk, given.placed_at)

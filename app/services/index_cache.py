@@ -213,20 +213,16 @@ class TermTable:
             self.foreign_lag = 0
         self.docs = docs
 
-    def count(self, terms: Collection[str], delta: int) -> None:
-        """Count an article (its distinct terms) in or out: pending until
-        ``take_pending`` writes it. (Counted in C and on arrays: it runs per article.)"""
-        if delta == 1:
-            self.pending.update(iter(terms))  # an iterator: counted, not added as a mapping
-        else:
-            self.pending.update(dict.fromkeys(terms, delta))
-        ids = self.ids_known(terms)
-        self.df[ids[self.known[ids]]] += delta
-        self.pending_docs += delta
+    def count_in(self, terms: Collection[str]) -> None:
+        """Count an article (its distinct terms) in: pending until ``take_pending``
+        writes it. (Removals write their counts directly: ``footprint.remove``.)"""
+        self.pending.update(iter(terms))  # an iterator: counted, not added as a mapping
+        self._follow(terms)
+        self.pending_docs += 1
         if self.docs is not None:
-            self.docs += delta
+            self.docs += 1
         elif self.last_docs is not None:  # our own article is no other writer's
-            self.last_docs += delta
+            self.last_docs += 1
 
     def count_committed(self, terms: Collection[str]) -> None:
         """Another writer's new article, read from its row: the frequencies and the
@@ -234,9 +230,13 @@ class TermTable:
         (otherwise the lag bookkeeping of ``suspect`` already counts it)."""
         if self.docs is None:
             return
+        self._follow(terms)
+        self.docs += 1
+
+    def _follow(self, terms: Collection[str]) -> None:
+        """One more article holds these terms: the frequencies read so far follow."""
         ids = self.ids_known(terms)
         self.df[ids[self.known[ids]]] += 1
-        self.docs += 1
 
     def take_pending(self) -> tuple[Counter[str], int]:
         pending, docs = self.pending, self.pending_docs

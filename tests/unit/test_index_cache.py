@@ -71,8 +71,8 @@ def test_articles_another_writer_only_added_are_counted_in_exactly():
 def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
     cache, term_id = cache_knowing_a_term()
     table = cache.table("en")
-    table.count({"summit": 1.0, "kim": 2.0}, +1)
-    table.count({"summit": 0.5}, +1)
+    table.count_in({"summit": 1.0, "kim": 2.0})
+    table.count_in({"summit": 0.5})
     assert table.df[term_id] == 9  # known: followed at once
     table.ids_of(["kim"])
     table.learn(["kim"], {"kim": 3})  # read later: the database's count plus ours
@@ -84,7 +84,7 @@ def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
 def test_a_replaced_table_keeps_the_counts_not_yet_written(monkeypatch):
     cache = IndexCache()
     table = cache.table("en")
-    table.count({"summit": 1.0}, +1)
+    table.count_in({"summit": 1.0})
     table.ids_of(["summit"])
     monkeypatch.setattr("app.services.index_cache.MAX_TERMS_PER_LANG", 0)
     fresh = cache.table("en")
@@ -98,12 +98,3 @@ def test_term_ids_are_stable_and_new_terms_are_numbered_in_the_order_given():
     assert table.ids_of({"trump": 0.5, "summit": 1.0, "moon": 2.0}).tolist() == [2, 0, 3]
     assert table.terms == ["summit", "kim", "trump", "moon"]
     assert table.ids_known(["moon", "unseen", "kim"]).tolist() == [3, 1]
-
-
-def test_counting_an_article_out_follows_known_frequencies_and_pending_counts():
-    cache, term_id = cache_knowing_a_term()
-    table = cache.table("en")
-    table.count({"summit": 1.0, "unseen": 1.0}, -1)
-    assert table.df[term_id] == 6
-    assert "unseen" not in table.ids  # no id made for a term only counted
-    assert table.take_pending() == ({"summit": -1, "unseen": -1}, -1)
