@@ -15,7 +15,10 @@
    for each number of analysis processes per worker (``STORY_ANALYSIS_PROCESSES``; 0:
    analysis in the request threads, as before they existed).
 
-Throughput is requests per second over the whole run; latency p50/p99 per request.
+Throughput is requests per second over the whole run; latency p50/p99 per request;
+CPU milliseconds per request of the service's processes, the database (or Redis)
+server's and the clients', and how busy the machine's cores were (``machine_busy``,
+1.0: every core busy all the time), from Linux's /proc.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from datasketch import MinHashLSH
 
 from app.store import migrate
 from bench.common import (
+    CpuMeter,
     ReferenceSketcher,
     free_port,
     fresh_postgres,
@@ -70,6 +74,7 @@ def datasketch_redis_online(records: list[dict], redis_url: str) -> dict:
     )
     sketcher = ReferenceSketcher()
     latencies = []
+    meter = CpuMeter(None, server_names=("redis-server",))
     started = time.perf_counter()
     try:
         for i, record in enumerate(records):
@@ -83,7 +88,7 @@ def datasketch_redis_online(records: list[dict], redis_url: str) -> dict:
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(match=basename + b"*"):
             client.delete(key)
-    return _summary(len(records), seconds, latencies)
+    return _summary(len(records), seconds, latencies) | meter.stop(len(records))
 
 
 def _summary(requests: int, seconds: float, latencies: list[float]) -> dict:
@@ -138,16 +143,18 @@ def story_clusters_http(
                     if response.status_code not in (200, 201):
                         errors.append(response.status_code)
 
+                meter = CpuMeter(server.pid)
                 started = time.perf_counter()
                 with ThreadPoolExecutor(max_workers=clients) as pool:
                     list(pool.map(post, records))
                 seconds = time.perf_counter() - started
+                cpu = meter.stop(len(records))
         finally:
             server.terminate()
             server.wait(timeout=30)
     finally:
         drop()
-    result = _summary(len(records), seconds, latencies)
+    result = _summary(len(records), seconds, latencies) | cpu
     result.update(
         workers=workers, analysis_processes=analysis_processes, clients=clients, errors=len(errors)
     )
