@@ -9,6 +9,7 @@ from sqlalchemy import text
 from app import config as app_config
 from app.cli import main, parse_record
 from app.services import ingest
+from app.services.index_cache import cache_for
 from app.store import repo
 from tests.records import write_file
 
@@ -41,6 +42,12 @@ def partition(sessions) -> list[list[str]]:
     return sorted(sorted(group) for group in groups.values())
 
 
+def story_scores(sessions) -> dict[str, float | None]:
+    with sessions() as session:
+        rows = session.execute(text("SELECT id, story_score FROM articles")).all()
+    return {article_id: score for article_id, score in rows}
+
+
 def test_bulk_ingest_gives_the_clusters_of_one_at_a_time(
     tmp_path, capsys, cli_database, settings, sessions, wipe
 ):
@@ -48,7 +55,7 @@ def test_bulk_ingest_gives_the_clusters_of_one_at_a_time(
     write_file(path)
     assert main(["ingest", str(path), "--quiet", "--workers", "2", "--batch-size", "3"]) == 0
     assert "created 8, already present 0, failed 0" in capsys.readouterr().out
-    bulk = partition(sessions)
+    bulk, bulk_scores = partition(sessions), story_scores(sessions)
     with sessions() as session:
         stored = session.execute(
             text("SELECT url, source, published_at, title FROM articles WHERE id = 'b3'")
@@ -61,8 +68,16 @@ def test_bulk_ingest_gives_the_clusters_of_one_at_a_time(
     config = settings.clustering()
     for line in path.read_text(encoding="utf-8").splitlines():
         with sessions() as session:
+            # nothing remembered: every frequency and centroid read from the database
+            cache_for(repo.engine_of(session)).clear()
             ingest.ingest(session, parse_record(line), config, settings.max_text_chars)
     assert partition(sessions) == bulk
+    one_by_one = story_scores(sessions)  # the same scores (None: no candidate)
+    assert one_by_one.keys() == bulk_scores.keys()
+    assert all(
+        (a is None and b is None) or a == pytest.approx(b, rel=1e-12)
+        for a, b in ((one_by_one[k], bulk_scores[k]) for k in bulk_scores)
+    ), (one_by_one, bulk_scores)
     assert ["b1", "b2", "b3"] in bulk and ["r", "t"] in bulk  # the seeds stay together
 
 

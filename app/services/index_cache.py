@@ -44,6 +44,10 @@ MAX_CATCH_UP = 10_000
 # miss what others added, removed or replaced since; it keeps them until that lag passes
 # this many articles (then reads them again). Additions alone are counted in exactly.
 MAX_FOREIGN_ARTICLES = 64
+# A writer reads a language's whole vocabulary with its frequencies at its first use
+# when it has at most this many terms (about 120 bytes a term kept): from then on a
+# term it has not seen was never counted, and no article's new terms need a query.
+MAX_VOCABULARY_READ = 500_000
 
 
 @dataclass
@@ -160,6 +164,11 @@ class TermTable:
         # by many articles of a batch is one row update, not one per article)
         self.pending: Counter[str] = Counter()
         self.pending_docs = 0
+        # every term the database counts for the language has an id here and its exact
+        # frequency, so a term without an id was never counted (``learn_vocabulary``);
+        # lost when others' writes cannot be followed exactly
+        self.complete = False
+        self.vocabulary_read = False  # tried once in a table's life
 
     def ids_of(self, terms: Collection[str]) -> np.ndarray:
         """The ids of distinct terms, new ones added in the order given. (Looked up by
@@ -187,6 +196,7 @@ class TermTable:
         self.ids[term] = term_id
         self.terms.append(term)
         self.prior[term_id] = prior_doc_share(self.lang, term)
+        self.known[term_id] = self.complete  # a new term of a complete table: never counted
         return term_id
 
     def unknown_terms(self, ids: np.ndarray) -> list[str]:
@@ -202,6 +212,15 @@ class TermTable:
             self.df[term_id] = counted.get(term, 0) + pending.get(term, 0)
             self.known[term_id] = True
 
+    def learn_vocabulary(self, counted: Mapping[str, int]) -> None:
+        """Every term the database counts for the language, with its frequency (plus
+        our counts not yet written): complete from now on. Terms counted in before it
+        may have no id yet (``_follow`` numbers only known terms): they get one here."""
+        self.vocabulary_read = True
+        self.ids_of([*counted, *(t for t in self.pending if t not in counted)])
+        self.learn(self.terms, counted)
+        self.complete = True
+
     def learn_docs(self, docs: int) -> None:
         """The language's article count, read under the lock: exact from now on. What it
         differs by from the count we kept is what other writers did meanwhile."""
@@ -211,6 +230,7 @@ class TermTable:
         if self.last_docs is None or self.foreign_lag > MAX_FOREIGN_ARTICLES:
             self.known[:] = False
             self.foreign_lag = 0
+            self.complete = False
         self.docs = docs
 
     def count_in(self, terms: Collection[str]) -> None:
@@ -234,8 +254,9 @@ class TermTable:
         self.docs += 1
 
     def _follow(self, terms: Collection[str]) -> None:
-        """One more article holds these terms: the frequencies read so far follow."""
-        ids = self.ids_known(terms)
+        """One more article holds these terms: the frequencies read so far follow (all of
+        them, in a complete table)."""
+        ids = self.ids_of(terms) if self.complete else self.ids_known(terms)
         self.df[ids[self.known[ids]]] += 1
 
     def take_pending(self) -> tuple[Counter[str], int]:
@@ -245,6 +266,7 @@ class TermTable:
 
     def forget(self) -> None:
         self.known[:] = False
+        self.complete = False
         self.docs = self.last_docs = None
         self.foreign_lag = 0
 
@@ -255,6 +277,7 @@ class TermTable:
         replaced one), so each transaction also counts two."""
         self.last_docs, self.docs = self.docs, None
         self.foreign_lag += 2 * transactions
+        self.complete = False  # terms they counted may have no id here
 
 
 class RecentPostings:

@@ -25,7 +25,15 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import idf, idf_array
 from app.lsh.signatures import from_bytes
 from app.services.analysis import Analysis, EarlyProbe
-from app.services.index_cache import ClusterState, IndexCache, RecentPostings, RefTable, seconds
+from app.services.index_cache import (
+    MAX_VOCABULARY_READ,
+    ClusterState,
+    IndexCache,
+    RecentPostings,
+    RefTable,
+    TermTable,
+    seconds,
+)
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from app.text.prior import prior_doc_share
@@ -120,6 +128,8 @@ def idf_weighted(
     table = cache.table(lang)
     if table.docs is None:  # first: it decides whether the frequencies kept still hold
         table.learn_docs(repo.language_docs(session, lang))
+        if not table.vocabulary_read:
+            read_vocabulary(session, table)
     assert table.docs is not None  # learn_docs sets it
     ids = np.concatenate([i for i, _ in vectors])
     unknown = table.unknown_terms(ids)
@@ -131,6 +141,14 @@ def idf_weighted(
     # slices, not np.split: this runs for every article's candidates
     bounds = list(accumulate((len(i) for i, _ in vectors), initial=0))
     return [(ids[a:b], weights[a:b]) for a, b in pairwise(bounds)]
+
+
+def read_vocabulary(session: Session, table: TermTable) -> None:
+    """The language's whole vocabulary, if small enough to keep: then an article's new
+    terms need no query (a query a new article always made: each brings some)."""
+    table.vocabulary_read = True
+    if repo.vocabulary_size(session, table.lang) <= MAX_VOCABULARY_READ:
+        table.learn_vocabulary(repo.document_frequencies_of_language(session, table.lang))
 
 
 # -- the plan --------------------------------------------------------------------------

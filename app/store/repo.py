@@ -874,6 +874,16 @@ def document_frequencies(session: Session, lang: str, terms: Iterable[str]) -> d
     return {str(term): df for term, df in rows.all() if isinstance(df, int)}  # None: unseen
 
 
+def vocabulary_size(session: Session, lang: str) -> int:
+    return session.execute(select(func.count()).where(TermStat.lang == lang)).scalar_one()
+
+
+def document_frequencies_of_language(session: Session, lang: str) -> dict[str, int]:
+    """Every term counted for the language, with its document frequency."""
+    statement = select(TermStat.term, TermStat.df).where(TermStat.lang == lang)
+    return {term: df for term, df in session.execute(statement)}
+
+
 def language_docs(session: Session, lang: str) -> int:
     docs = session.execute(select(LangStat.docs).where(LangStat.lang == lang)).scalar_one_or_none()
     return docs or 0

@@ -3,7 +3,7 @@
 everything it kept must equal the database."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.db import make_engine, make_sessionmaker
 from app.services import ingest
@@ -98,3 +98,48 @@ def test_another_writers_new_articles_keep_frequencies_exact(settings, two_write
             known = [term for term in table.terms if table.known[table.ids[term]]]
             stored = repo.document_frequencies(session, lang, known)
             assert known and all(table.df[table.ids[t]] == stored.get(t, 0) for t in known), lang
+            # the vocabulary was read whole: the other writer's new terms are counted in
+            assert table.complete, lang
+            vocabulary = repo.document_frequencies_of_language(session, lang)
+            assert {t: table.df[table.ids[t]] for t in vocabulary} == vocabulary, lang
+
+
+def test_a_writer_that_read_the_vocabulary_asks_for_no_frequency(settings, two_writers):
+    ours, theirs = two_writers
+    config = settings.clustering()
+    write(theirs, config, "budget-0", MILLBROOK_BUDGET[0])  # before our first turn
+    write(ours, config, "budget-1", MILLBROOK_BUDGET[1])  # reads the vocabulary once
+    write(theirs, config, "mayor-0", MILLBROOK_MAYOR[0])  # new terms, counted in by us
+    asked: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "term_stats" in statement and statement.lstrip().upper().startswith("SELECT"):
+            asked.append(statement)
+
+    engine = ours.kw["bind"]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        write(ours, config, "budget-2", MILLBROOK_BUDGET[2])
+        for i in (1, 2):
+            write(ours, config, f"mayor-{i}", MILLBROOK_MAYOR[i])
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert asked == []
+    with ours() as session, ingest.locked(session) as cache:
+        vocabulary = repo.document_frequencies_of_language(session, "en")
+        table = cache.tables["en"]
+        assert {t: table.df[table.ids[t]] for t in vocabulary} == vocabulary
+
+
+def test_a_vocabulary_too_large_to_keep_is_read_term_by_term(settings, two_writers, monkeypatch):
+    monkeypatch.setattr("app.services.planning.MAX_VOCABULARY_READ", 0)
+    ours, _ = two_writers
+    config = settings.clustering()
+    for i in (0, 1):
+        write(ours, config, f"budget-{i}", MILLBROOK_BUDGET[i])
+    with ours() as session, ingest.locked(session) as cache:
+        table = cache.tables["en"]
+        assert table.vocabulary_read and not table.complete
+        known = [term for term in table.terms if table.known[table.ids[term]]]
+        stored = repo.document_frequencies(session, "en", known)
+        assert known and all(table.df[table.ids[t]] == stored.get(t, 0) for t in known)

@@ -20,3 +20,15 @@ def test_document_frequencies_are_exact_per_language(sessions):
         assert repo.document_frequencies(session, "de", ["term1", "term0"]) == {"term1": 1}
         assert repo.document_frequencies(session, "fr", many) == {}
         assert repo.document_frequencies(session, "en", []) == {}
+
+
+def test_a_languages_whole_vocabulary_is_read_with_its_frequencies(sessions):
+    with sessions() as session, session.begin():
+        repo.add_term_counts(session, "en", {"summit": 1, "kim": 1}, 1)
+        repo.add_term_counts(session, "en", {"summit": 1}, 1)
+        repo.add_term_counts(session, "de", {"gipfel": 1}, 1)
+    with sessions() as session:
+        assert repo.vocabulary_size(session, "en") == 2
+        assert repo.document_frequencies_of_language(session, "en") == {"summit": 2, "kim": 1}
+        assert repo.vocabulary_size(session, "fr") == 0
+        assert repo.document_frequencies_of_language(session, "fr") == {}

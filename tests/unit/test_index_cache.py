@@ -2,7 +2,7 @@
 articles it keeps document frequencies only while the lag they can have stays within
 MAX_FOREIGN_ARTICLES."""
 
-from app.services.index_cache import MAX_FOREIGN_ARTICLES, ForeignWrites, IndexCache
+from app.services.index_cache import MAX_FOREIGN_ARTICLES, ForeignWrites, IndexCache, TermTable
 
 
 def cache_knowing_a_term() -> tuple[IndexCache, int]:
@@ -98,3 +98,51 @@ def test_term_ids_are_stable_and_new_terms_are_numbered_in_the_order_given():
     assert table.ids_of({"trump": 0.5, "summit": 1.0, "moon": 2.0}).tolist() == [2, 0, 3]
     assert table.terms == ["summit", "kim", "trump", "moon"]
     assert table.ids_known(["moon", "unseen", "kim"]).tolist() == [3, 1]
+
+
+def complete_table() -> tuple[IndexCache, TermTable]:
+    cache = IndexCache()
+    cache.begin(1)
+    table = cache.table("en")
+    table.learn_docs(2)
+    table.learn_vocabulary({"summit": 2, "kim": 1})
+    cache.committed()
+    return cache, table
+
+
+def test_a_complete_table_knows_that_a_term_it_has_not_seen_was_never_counted():
+    _, table = complete_table()
+    assert table.complete and table.unknown_terms(table.ids_of(["summit", "kim"])) == []
+    [moon] = table.ids_of(["moon"])
+    assert table.known[moon] and table.df[moon] == 0  # no query needed
+    table.count_in({"moon": 1.0, "summit": 0.5, "trump": 0.2})  # trump: no id yet
+    assert table.df[[table.ids[t] for t in ("moon", "summit", "trump")]].tolist() == [1, 3, 1]
+    assert table.unknown_terms(table.ids_of(["trump", "moon"])) == []
+
+
+def test_a_complete_table_counts_in_the_new_terms_of_articles_others_only_added():
+    cache, table = complete_table()
+    others_wrote(cache, 3, [(5, "en", {"ceasefire": 1.0, "kim": 0.3})])
+    assert table.complete
+    assert table.df[table.ids["ceasefire"]] == 1 and table.df[table.ids["kim"]] == 2
+
+
+def test_a_table_stops_being_complete_when_others_writes_cannot_be_followed():
+    cache, table = complete_table()
+    others_wrote(cache, 3)  # they also removed: the counts they changed are not known
+    assert not table.complete
+    [unseen] = table.ids_of(["unseen"])
+    assert not table.known[unseen]  # read from the database when needed
+    _, table = complete_table()
+    table.forget()
+    assert not table.complete
+
+
+def test_terms_counted_in_before_the_vocabulary_was_read_keep_their_counts():
+    cache = IndexCache()
+    cache.begin(1)
+    table = cache.table("en")
+    table.count_in({"summit": 1.0, "moon": 0.5})  # the batch's first article: no read yet
+    table.learn_docs(1)
+    table.learn_vocabulary({"summit": 2})  # what the database counted before
+    assert table.df[[table.ids[t] for t in ("summit", "moon")]].tolist() == [3, 1]
