@@ -209,7 +209,7 @@ class LabelOut(BaseModel):
     model_config = _FROM_OBJECTS
 
     headline: str | None = Field(
-        description="the title of its most central member (of its first 20), "
+        description="the title of its most central member (of its first 5), "
         "or that member's lead sentence when untitled"
     )
     headline_article: str | None = Field(description="the id of that member")
