@@ -143,11 +143,7 @@ def join_cluster(
     now: datetime,
 ) -> None:
     """One more member in the cluster: centroid, size, span, written and cached."""
-    cluster.centroid = truncate(add_to_centroid(cluster.centroid, terms), config.centroid_terms)
-    cluster.size += 1
-    cluster.first_published = earliest(cluster.first_published, published)
-    cluster.last_published = latest(cluster.last_published, published)
-    cluster.changed()
+    cluster.join(terms, published, config.centroid_terms)
     save_cluster(session, cache, cluster, now)
 
 
@@ -178,11 +174,3 @@ def _rehome_copies(session: Session, article: Article) -> None:
     for copy in copies[1:]:
         copy.duplicate_of_pk = article.duplicate_of_pk or new_root.pk
     session.flush()
-
-
-def earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return min(x for x in (a, b) if x is not None) if (a or b) else None
-
-
-def latest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return max(x for x in (a, b) if x is not None) if (a or b) else None

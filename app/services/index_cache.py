@@ -26,12 +26,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import repeat
 
 import numpy as np
 
+from app.clustering.score import add_to_centroid, truncate
 from app.db import PerEngine
 from app.text.prior import prior_doc_share
 
@@ -64,6 +65,25 @@ class ClusterState:
 
     def changed(self) -> None:
         self.arrays.clear()
+
+    def join(
+        self, terms: Mapping[str, float], placed_at: datetime | None, centroid_terms: int
+    ) -> None:
+        """One more member: centroid, size and span as every writer computes them (the
+        writer that adds it, and another writer's cache that follows its join)."""
+        self.centroid = truncate(add_to_centroid(self.centroid, terms), centroid_terms)
+        self.size += 1
+        self.first_published = earliest(self.first_published, placed_at)
+        self.last_published = latest(self.last_published, placed_at)
+        self.changed()
+
+
+def earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return min(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+def latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(x for x in (a, b) if x is not None) if (a or b) else None
 
 
 @dataclass
@@ -344,6 +364,10 @@ class ForeignWrites:
     # also removed postings (then frequencies and recent postings cannot be caught up)
     inserted: list[tuple[int, str, dict]] | None = None
     postings: dict[int, dict[int, list[int]]] = field(default_factory=dict)  # pk -> index -> keys
+    # cluster id -> (size, merged_into, storyline_id, first_published, last_published) as
+    # the changed clusters' rows hold them now (their centroids are not read)
+    clusters: dict[int, tuple] = field(default_factory=dict)
+    regrouped: bool = True  # they moved articles between clusters (merges, splits)
 
 
 class IndexCache:
@@ -356,6 +380,9 @@ class IndexCache:
         self.refs = RefTable()
         self.recent = RecentPostings()
         self.terms: dict[int, dict[str, float]] = {}  # article pk -> story terms
+        # the centroid length the writers of this process keep (set as they write): what
+        # following another writer's joins needs (None: clusters others changed are read)
+        self.centroid_terms: int | None = None
         self.arrays: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # (pk, lang)
         self.layout_checked = False
 
@@ -403,8 +430,10 @@ class IndexCache:
         if foreign is None:
             self.clear()
             return
+        followed = self._followed_joins(foreign)
         for cluster_id in foreign.cluster_ids:
-            self.clusters.pop(cluster_id, None)
+            if cluster_id not in followed:
+                self.clusters.pop(cluster_id, None)
         for pk, (cluster_id, root, published) in foreign.refs.items():
             self.refs.put(pk, cluster_id, root, published)
             self.terms.pop(pk, None)  # a pk SQLite handed out again after a delete
@@ -422,6 +451,40 @@ class IndexCache:
                 kept.count_committed(terms)
             self.recent.add(pk, foreign.postings.get(pk, {}))
             self.newest_pk = pk
+
+    def _followed_joins(self, foreign: ForeignWrites) -> set[int]:
+        """When the other writers only added articles and moved none between clusters
+        (no removal, merge or split since our turn), every cluster they changed changed
+        only by their new articles joining it, or starting and joining it: its state
+        follows those joins as the other writer made them, instead of being read again
+        (a centroid is kilobytes to read and decode, and with several writers most
+        candidates were changed or made by another). Each is checked against the size,
+        span and storyline its row holds now (a storyline merge changes the last)."""
+        if foreign.inserted is None or foreign.regrouped or self.centroid_terms is None:
+            return set()
+        new = {pk: terms for pk, _, terms in foreign.inserted}
+        joined: dict[int, list[int]] = {}
+        for pk, (cluster_id, _, _) in foreign.refs.items():
+            if pk in new:
+                joined.setdefault(cluster_id, []).append(pk)
+        followed = set()
+        for cluster_id, pks in joined.items():
+            row = foreign.clusters.get(cluster_id)
+            if row is None:
+                continue
+            kept = self.clusters.get(cluster_id)
+            if kept is None and row[0] == len(pks):  # one they started: its members are new
+                kept = ClusterState(cluster_id, 0, {}, None, None, None, row[2])
+            if kept is None:
+                continue
+            after = replace(kept, arrays={})
+            for pk in sorted(pks):  # the order they were written in
+                after.join(new[pk], foreign.refs[pk][2], self.centroid_terms)
+            state = (after.size, after.merged_into, after.storyline_id)
+            if (*state, after.first_published, after.last_published) == row:
+                self.clusters[cluster_id] = after
+                followed.add(cluster_id)
+        return followed
 
     def wrote(self, pk: int) -> None:
         """An article this transaction inserted."""

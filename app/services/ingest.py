@@ -37,6 +37,8 @@ from app.services.index_cache import (
     ForeignWrites,
     IndexCache,
     cache_for,
+    earliest,
+    latest,
 )
 from app.services.planning import Plan, cluster_states, plan
 from app.store import repo
@@ -72,10 +74,11 @@ def locked(session: Session) -> Iterator[IndexCache]:
     with repo.writer_turn(session):
         try:
             with session.begin():
-                generation, removed_in = repo.acquire_ingest_lock(session)
+                generation, removed_in, regrouped_in = repo.acquire_ingest_lock(session)
                 behind = cache.begin(generation)
                 if behind is not None:
-                    cache.catch_up(foreign_writes(session, cache, generation, behind, removed_in))
+                    marks = (removed_in, regrouped_in)
+                    cache.catch_up(foreign_writes(session, cache, generation, behind, marks))
                 if cache.newest_pk is None:
                     cache.newest_pk = repo.newest_article_pk(session)
                 yield cache
@@ -87,17 +90,20 @@ def locked(session: Session) -> Iterator[IndexCache]:
 
 
 def foreign_writes(
-    session: Session, cache: IndexCache, generation: int, behind: int, removed_in: int
+    session: Session, cache: IndexCache, generation: int, behind: int, marks: tuple[int, int]
 ) -> ForeignWrites | None:
     """What other writers committed after our generation ``behind``; their new
-    articles' terms and postings only when none removed postings meanwhile."""
+    articles' terms and postings only when none removed postings meanwhile (``marks``:
+    the generations that last removed postings and last moved articles)."""
+    removed_in, regrouped_in = marks
     # the newest pk we know of, when others only added after it (None: no exact catch-up)
     newest = cache.newest_pk if removed_in <= behind else None
     changes = repo.changed_since(session, behind, MAX_CATCH_UP, newest)
     if changes is None:
         return None
-    cluster_ids, refs, inserted = changes
-    foreign = ForeignWrites(generation - behind - 1, cluster_ids, refs)
+    clusters, refs, inserted = changes
+    foreign = ForeignWrites(generation - behind - 1, list(clusters), refs, clusters=clusters)
+    foreign.regrouped = regrouped_in > behind
     if newest is not None:
         foreign.inserted = inserted
         if cache.recent.complete_above is not None:  # kept only for early probes
@@ -292,6 +298,7 @@ def _index(
     session: Session, cache: IndexCache, analysis: Analysis, config: ClusteringConfig
 ) -> IngestResult:
     now = utcnow()
+    cache.centroid_terms = config.centroid_terms  # for following others' joins
     if not cache.layout_checked:
         layout.ensure(session, config, now)
         cache.layout_checked = True
@@ -372,10 +379,8 @@ def _merge(
         centroid[term] = centroid.get(term, 0.0) + value
     survivor.centroid = truncate(centroid, config.centroid_terms)
     survivor.size += absorbed.size
-    survivor.first_published = footprint.earliest(
-        survivor.first_published, absorbed.first_published
-    )
-    survivor.last_published = footprint.latest(survivor.last_published, absorbed.last_published)
+    survivor.first_published = earliest(survivor.first_published, absorbed.first_published)
+    survivor.last_published = latest(survivor.last_published, absorbed.last_published)
     survivor.changed()
     _merge_storylines(session, cache, absorbed, survivor)
     absorbed.merged_into, absorbed.size, absorbed.centroid = survivor.id, 0, {}

@@ -149,6 +149,10 @@ class IngestLock(Base):
     # the generation of the last transaction that removed postings: a writer that finds
     # none since its own last turn can catch up on the others' new articles exactly
     removed_in: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # the generation of the last transaction that moved articles between clusters (a
+    # merge, a split): a writer that finds none since its last turn can follow the
+    # others' joins in its cache instead of reading the clusters they changed
+    regrouped_in: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class IndexLayout(Base):

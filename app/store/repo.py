@@ -170,22 +170,23 @@ def writer_turn(session: Session) -> Iterator[None]:
         yield
 
 
-def acquire_ingest_lock(session: Session) -> tuple[int, int]:
+def acquire_ingest_lock(session: Session) -> tuple[int, int, int]:
     """Serialise writers: held until the transaction ends (row lock on PostgreSQL, the
     database write lock on SQLite). Must be the first write of the transaction.
     Returns the lock's new generation (one more than the last writer's) and the
-    generation of the last transaction that removed postings."""
+    generations of the last transactions that removed postings and that moved articles
+    between clusters."""
     row = session.execute(
         update(IngestLock)
         .where(IngestLock.id == 1)
         .values(generation=IngestLock.generation + 1)
-        .returning(IngestLock.generation, IngestLock.removed_in)
+        .returning(IngestLock.generation, IngestLock.removed_in, IngestLock.regrouped_in)
     ).one_or_none()
     if row is None:  # a schema made without the migration's seed row
-        session.add(IngestLock(id=1, generation=1, removed_in=0))
+        session.add(IngestLock(id=1, generation=1, removed_in=0, regrouped_in=0))
         session.flush()
-        return 1, 0
-    return row.generation, row.removed_in
+        return 1, 0, 0
+    return row.generation, row.removed_in, row.regrouped_in
 
 
 def _mark_removal(session: Session) -> None:
@@ -429,16 +430,26 @@ def article_refs(
 
 def changed_since(
     session: Session, generation: int, limit: int, newest_pk: int | None = None
-) -> tuple[list[int], dict[int, tuple[int, int | None, datetime | None]], list] | None:
+) -> tuple[dict[int, tuple], dict[int, tuple[int, int | None, datetime | None]], list] | None:
     """What the transactions after ``generation`` inserted or changed (``changed_in``,
-    kept by triggers): the cluster ids, the articles with their refs as
-    ``article_refs`` gives them, and (pk, language, story terms) of those with a pk
-    above ``newest_pk`` (the new ones, in pk order; none without it). None when either
-    passes ``limit`` rows."""
+    kept by triggers): the clusters, id -> (size, merged_into, storyline_id,
+    first_published, last_published) (not their centroids), the articles with their
+    refs as ``article_refs`` gives them, and (pk, language, story terms) of those with a
+    pk above ``newest_pk`` (the new ones, in pk order; none without it). None when
+    either passes ``limit`` rows."""
     clusters = session.execute(
-        select(Cluster.id).where(Cluster.changed_in > generation).limit(limit + 1)
-    )
-    cluster_ids = list(clusters.scalars())
+        select(
+            Cluster.id,
+            Cluster.size,
+            Cluster.merged_into,
+            Cluster.storyline_id,
+            Cluster.first_published,
+            Cluster.last_published,
+        )
+        .where(Cluster.changed_in > generation)
+        .limit(limit + 1)
+    ).all()
+    cluster_rows = {row[0]: tuple(row[1:]) for row in clusters}
     # the terms of new articles only: moved ones (a merge moves whole clusters) need none
     new = Article.pk > newest_pk if newest_pk is not None else false()
     rows: Sequence[tuple[Any, ...]] = session.execute(
@@ -454,7 +465,7 @@ def changed_since(
         .order_by(Article.pk)
         .limit(limit + 1)
     ).all()
-    if len(cluster_ids) > limit or len(rows) > limit:
+    if len(cluster_rows) > limit or len(rows) > limit:
         return None
     refs: dict[int, tuple[int, int | None, datetime | None]] = {}
     inserted: list[tuple[int, str, dict]] = []
@@ -462,7 +473,7 @@ def changed_since(
         refs[pk] = (cluster, root, published)
         if lang is not None:
             inserted.append((pk, lang, terms))
-    return cluster_ids, refs, inserted
+    return cluster_rows, refs, inserted
 
 
 def story_terms_of(session: Session, pks: Iterable[int]) -> dict[int, dict]:
@@ -710,14 +721,25 @@ def member_rows(
 
 
 def move_members(session: Session, from_cluster: int, to_cluster: int) -> None:
+    _mark_regrouping(session)
     session.execute(
         update(Article).where(Article.cluster_id == from_cluster).values(cluster_id=to_cluster)
     )
 
 
 def move_articles(session: Session, pks: Iterable[int], to_cluster: int) -> None:
+    _mark_regrouping(session)
     for chunk in _chunks(sorted(set(pks))):
         session.execute(update(Article).where(Article.pk.in_(chunk)).values(cluster_id=to_cluster))
+
+
+def _mark_regrouping(session: Session) -> None:
+    """Articles change clusters in this transaction (under the ingest lock): other
+    writers' caches read the clusters it changed instead of following their joins
+    (``regrouped_in``)."""
+    session.execute(
+        update(IngestLock).where(IngestLock.id == 1).values(regrouped_in=IngestLock.generation)
+    )
 
 
 # What a cluster page shows of a member: reading whole rows (text, term weights,

@@ -2,6 +2,8 @@
 (``changed_in``, kept by triggers) instead of forgetting its cache; after catching up,
 everything it kept must equal the database."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import event, text
 
@@ -35,10 +37,11 @@ def write(sessions, config, article_id, text):
 def assert_cache_matches_database(session, cache):
     states = repo.cluster_states(session, list(cache.clusters))
     for cluster_id, kept in cache.clusters.items():
-        _, size, centroid, _first, _last, merged_into, storyline_id = states[cluster_id]
+        _, size, centroid, first, last, merged_into, storyline_id = states[cluster_id]
         assert (kept.size, kept.merged_into) == (size, merged_into), cluster_id
         assert kept.storyline_id == storyline_id, cluster_id
-        assert kept.centroid == pytest.approx(centroid), cluster_id
+        assert (kept.first_published, kept.last_published) == (first, last), cluster_id
+        assert kept.centroid == centroid, cluster_id  # exactly: scores depend on it
     known = [pk for pk in range(len(cache.refs.known)) if cache.refs.known[pk]]
     stored = repo.article_refs(session, known)
     for pk in known:
@@ -143,3 +146,63 @@ def test_a_vocabulary_too_large_to_keep_is_read_term_by_term(settings, two_write
         known = [term for term in table.terms if table.known[table.ids[term]]]
         stored = repo.document_frequencies(session, "en", known)
         assert known and all(table.df[table.ids[t]] == stored.get(t, 0) for t in known)
+
+
+MAY_2 = datetime(2026, 5, 2, 10)  # naive UTC, as ArticleIn takes it
+
+
+def test_another_writers_joins_and_new_clusters_are_followed_not_read_again(settings, two_writers):
+    ours, theirs = two_writers
+    config = settings.clustering()
+    budget = write(ours, config, "budget-0", MILLBROOK_BUDGET[0]).cluster_id
+    flood = write(ours, config, "flood", GERMAN_FLOOD).cluster_id
+    with ours() as session, ingest.locked(session) as cache:
+        kept = dict(cache.clusters)
+    assert {budget, flood} <= kept.keys()
+    # the other process adds reports that join both clusters, one of them dated
+    for i in (1, 2):
+        assert write(theirs, config, f"budget-{i}", MILLBROOK_BUDGET[i]).cluster_id == budget
+    with theirs() as session:
+        dated = ArticleIn(id="flood-follow-up", text=GERMAN_FLOOD_FOLLOWUP, published_at=MAY_2)
+        assert ingest.ingest(session, dated, config, 10**6).cluster_id == flood
+    started = write(theirs, config, "ukraine", GERMAN_TRUMP_UKRAINE).cluster_id  # a new one
+    assert started not in {budget, flood}
+    read: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "centroid" in statement and statement.lstrip().upper().startswith("SELECT"):
+            read.append(statement)
+
+    engine = ours.kw["bind"]
+    event.listen(engine, "before_cursor_execute", note)
+    with ours() as session, ingest.locked(session) as cache:
+        # caught up on entering the turn; listened to until then only
+        assert read == []  # no centroid was read again
+        assert cache.clusters[budget] is not kept[budget]  # followed: a new state
+        assert cache.clusters[budget].size == 3 and cache.clusters[flood].size == 2
+        assert cache.clusters[flood].last_published == MAY_2
+        assert cache.clusters[started].size == 1  # made from its article, not read
+        event.remove(engine, "before_cursor_execute", note)
+        assert_cache_matches_database(session, cache)
+
+
+def test_a_cluster_another_writer_merged_into_is_read_again(settings, two_writers):
+    ours, theirs = two_writers
+    apart = settings.model_copy(update={"join_threshold": 0.99, "merge_threshold": 0.99})
+    merging = settings.model_copy(update={"join_threshold": 1e-6, "merge_threshold": 1e-6})
+    budget = write(ours, apart.clustering(), "budget-0", MILLBROOK_BUDGET[0]).cluster_id
+    mayor = write(ours, apart.clustering(), "mayor-0", MILLBROOK_MAYOR[0]).cluster_id
+    assert budget != mayor
+    with ours() as session, ingest.locked(session) as cache:
+        assert {budget, mayor} <= cache.clusters.keys()
+    # the other process's article joins one and merges the other into it
+    joined = write(theirs, merging.clustering(), "budget-1", MILLBROOK_BUDGET[1]).cluster_id
+    with theirs() as session:  # the merge marked the lock row
+        generation, _removed, regrouped = session.execute(
+            text("SELECT generation, removed_in, regrouped_in FROM ingest_lock")
+        ).one()
+        assert regrouped == generation
+    with ours() as session, ingest.locked(session) as cache:
+        survivor = cache.clusters.get(joined)
+        assert survivor is None or survivor.size == 3  # dropped (read again), never followed
+        assert_cache_matches_database(session, cache)
