@@ -2,6 +2,8 @@
 (``changed_in``, kept by triggers) instead of forgetting its cache; after catching up,
 everything it kept must equal the database."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -27,6 +29,22 @@ def two_writers(settings, wipe):
     yield [make_sessionmaker(engine) for engine in engines]
     for engine in engines:
         engine.dispose()
+
+
+@contextmanager
+def selects_naming(engine, word: str) -> Iterator[list[str]]:
+    """The SELECT statements naming ``word`` that the engine sends while inside."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if word in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def write(sessions, config, article_id, text):
@@ -113,20 +131,10 @@ def test_a_writer_that_read_the_vocabulary_asks_for_no_frequency(settings, two_w
     write(theirs, config, "budget-0", MILLBROOK_BUDGET[0])  # before our first turn
     write(ours, config, "budget-1", MILLBROOK_BUDGET[1])  # reads the vocabulary once
     write(theirs, config, "mayor-0", MILLBROOK_MAYOR[0])  # new terms, counted in by us
-    asked: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        if "term_stats" in statement and statement.lstrip().upper().startswith("SELECT"):
-            asked.append(statement)
-
-    engine = ours.kw["bind"]
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with selects_naming(ours.kw["bind"], "term_stats") as asked:
         write(ours, config, "budget-2", MILLBROOK_BUDGET[2])
         for i in (1, 2):
             write(ours, config, f"mayor-{i}", MILLBROOK_MAYOR[i])
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert asked == []
     with ours() as session, ingest.locked(session) as cache:
         vocabulary = repo.document_frequencies_of_language(session, "en")
@@ -167,22 +175,17 @@ def test_another_writers_joins_and_new_clusters_are_followed_not_read_again(sett
         assert ingest.ingest(session, dated, config, 10**6).cluster_id == flood
     started = write(theirs, config, "ukraine", GERMAN_TRUMP_UKRAINE).cluster_id  # a new one
     assert started not in {budget, flood}
-    read: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        if "centroid" in statement and statement.lstrip().upper().startswith("SELECT"):
-            read.append(statement)
-
-    engine = ours.kw["bind"]
-    event.listen(engine, "before_cursor_execute", note)
-    with ours() as session, ingest.locked(session) as cache:
-        # caught up on entering the turn; listened to until then only
-        assert read == []  # no centroid was read again
+    with (
+        selects_naming(ours.kw["bind"], "centroid") as read,
+        ours() as session,
+        ingest.locked(session) as cache,  # catches up on entering the turn
+    ):
         assert cache.clusters[budget] is not kept[budget]  # followed: a new state
         assert cache.clusters[budget].size == 3 and cache.clusters[flood].size == 2
         assert cache.clusters[flood].last_published == MAY_2
         assert cache.clusters[started].size == 1  # made from its article, not read
-        event.remove(engine, "before_cursor_execute", note)
+    assert read == []  # no centroid was read again
+    with ours() as session, ingest.locked(session) as cache:  # nothing more to catch up
         assert_cache_matches_database(session, cache)
 
 
