@@ -358,15 +358,14 @@ class ForeignWrites:
     """What other writers committed since this process's last turn."""
 
     transactions: int
-    cluster_ids: list[int]  # inserted or changed
+    # the clusters they inserted or changed: id -> (size, merged_into, storyline_id,
+    # first_published, last_published) as their rows hold them now (no centroids)
+    clusters: dict[int, tuple]
     refs: dict[int, tuple]  # article pk -> (cluster id, copy root, placed at), inserted or moved
     # (pk, language, story terms) of their new articles, in pk order; None when they
     # also removed postings (then frequencies and recent postings cannot be caught up)
     inserted: list[tuple[int, str, dict]] | None = None
     postings: dict[int, dict[int, list[int]]] = field(default_factory=dict)  # pk -> index -> keys
-    # cluster id -> (size, merged_into, storyline_id, first_published, last_published) as
-    # the changed clusters' rows hold them now (their centroids are not read)
-    clusters: dict[int, tuple] = field(default_factory=dict)
     regrouped: bool = True  # they moved articles between clusters (merges, splits)
 
 
@@ -431,7 +430,7 @@ class IndexCache:
             self.clear()
             return
         followed = self._followed_joins(foreign)
-        for cluster_id in foreign.cluster_ids:
+        for cluster_id in foreign.clusters:
             if cluster_id not in followed:
                 self.clusters.pop(cluster_id, None)
         for pk, (cluster_id, root, published) in foreign.refs.items():
@@ -480,8 +479,8 @@ class IndexCache:
             after = replace(kept, arrays={})
             for pk in sorted(pks):  # the order they were written in
                 after.join(new[pk], foreign.refs[pk][2], self.centroid_terms)
-            state = (after.size, after.merged_into, after.storyline_id)
-            if (*state, after.first_published, after.last_published) == row:
+            spans = (after.first_published, after.last_published)
+            if (after.size, after.merged_into, after.storyline_id, *spans) == row:
                 self.clusters[cluster_id] = after
                 followed.add(cluster_id)
         return followed

@@ -74,11 +74,10 @@ def locked(session: Session) -> Iterator[IndexCache]:
     with repo.writer_turn(session):
         try:
             with session.begin():
-                generation, removed_in, regrouped_in = repo.acquire_ingest_lock(session)
+                generation, *marks = repo.acquire_ingest_lock(session)
                 behind = cache.begin(generation)
                 if behind is not None:
-                    marks = (removed_in, regrouped_in)
-                    cache.catch_up(foreign_writes(session, cache, generation, behind, marks))
+                    cache.catch_up(foreign_writes(session, cache, generation, behind, *marks))
                 if cache.newest_pk is None:
                     cache.newest_pk = repo.newest_article_pk(session)
                 yield cache
@@ -90,20 +89,24 @@ def locked(session: Session) -> Iterator[IndexCache]:
 
 
 def foreign_writes(
-    session: Session, cache: IndexCache, generation: int, behind: int, marks: tuple[int, int]
+    session: Session,
+    cache: IndexCache,
+    generation: int,
+    behind: int,
+    removed_in: int,
+    regrouped_in: int,
 ) -> ForeignWrites | None:
     """What other writers committed after our generation ``behind``; their new
-    articles' terms and postings only when none removed postings meanwhile (``marks``:
-    the generations that last removed postings and last moved articles)."""
-    removed_in, regrouped_in = marks
+    articles' terms and postings only when none removed postings meanwhile (the
+    generations that last removed postings and last moved articles between clusters)."""
     # the newest pk we know of, when others only added after it (None: no exact catch-up)
     newest = cache.newest_pk if removed_in <= behind else None
     changes = repo.changed_since(session, behind, MAX_CATCH_UP, newest)
     if changes is None:
         return None
     clusters, refs, inserted = changes
-    foreign = ForeignWrites(generation - behind - 1, list(clusters), refs, clusters=clusters)
-    foreign.regrouped = regrouped_in > behind
+    regrouped = regrouped_in > behind
+    foreign = ForeignWrites(generation - behind - 1, clusters, refs, regrouped=regrouped)
     if newest is not None:
         foreign.inserted = inserted
         if cache.recent.complete_above is not None:  # kept only for early probes

@@ -21,7 +21,7 @@ def others_wrote(cache: IndexCache, generation: int, inserted=None) -> None:
     ``inserted``: their new articles (None: they also removed some)."""
     behind = cache.begin(generation)
     assert behind is not None
-    cache.catch_up(ForeignWrites(generation - behind - 1, [], {}, inserted))
+    cache.catch_up(ForeignWrites(generation - behind - 1, {}, {}, inserted))
 
 
 def test_one_writer_keeps_everything():
