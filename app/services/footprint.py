@@ -121,15 +121,18 @@ def write_pending_counts(session: Session, cache: IndexCache) -> None:
 
 
 def _new_cluster(session, cache, terms, published, storyline_id, config, now) -> ClusterState:
-    centroid = truncate(add_to_centroid({}, terms), config.centroid_terms)
-    values = {"size": 1, "centroid": centroid, "created_at": now, "updated_at": now}
-    values.update(first_published=published, last_published=published)
+    # its first member joins an empty cluster, as another writer's cache that follows
+    # this write computes it (IndexCache._followed_joins)
+    cluster = ClusterState(0, 0, {}, None, None, None, storyline_id)
+    cluster.join(terms, published, config.centroid_terms)
+    values = {"size": cluster.size, "centroid": cluster.centroid}
+    values.update(first_published=cluster.first_published, last_published=cluster.last_published)
+    values.update(created_at=now, updated_at=now)
     if storyline_id is None:
-        cluster_id, storyline_id = repo.insert_cluster_in_new_storyline(session, values)
+        cluster.id, cluster.storyline_id = repo.insert_cluster_in_new_storyline(session, values)
     else:
-        cluster_id = repo.insert_cluster(session, {**values, "storyline_id": storyline_id})
-    cluster = ClusterState(cluster_id, 1, centroid, published, published, None, storyline_id)
-    cache.clusters[cluster_id] = cluster
+        cluster.id = repo.insert_cluster(session, {**values, "storyline_id": storyline_id})
+    cache.clusters[cluster.id] = cluster
     return cluster
 
 
