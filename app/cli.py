@@ -281,9 +281,10 @@ def _filters(items: list[str]) -> dict[str, set[str]]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evaluation.run import evaluate, format_report, load_records
+    from evaluation.run import evaluate, format_report, load_stream
 
-    records = load_records(Path(args.file), _filters(args.filter), args.shuffle)
+    files = [Path(file) for file in args.file]
+    records = load_stream(files, _filters(args.filter), args.shuffle)
     if not records:
         print("no records matched", file=sys.stderr)
         return 2
@@ -293,12 +294,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
             overrides[-1] = f"database_url={args.database_url}"
         threads = [set(item.split(",")) for item in args.thread or []]
         report = evaluate(records, _settings(overrides), threads, args.dating)
-    name = Path(args.file).name + (f" [{' '.join(args.filter)}]" if args.filter else "")
+    name = " + ".join(file.name for file in files)
+    name += f" [{' '.join(args.filter)}]" if args.filter else ""
     name += f" shuffled with seed {args.shuffle}" if args.shuffle is not None else ""
-    print(json.dumps(report.as_dict()) if args.json else format_report(name, report))
+    result = report.as_dict()
+    if args.baseline:
+        result["baseline"] = _baseline(records, args.baseline)
+    print(json.dumps(result) if args.json else format_report(name, report, result.get("baseline")))
     for error in report.errors:
         print(f"failed: {error}", file=sys.stderr)
     return 1 if report.errors else 0  # the scores above miss the failed articles
+
+
+def _baseline(records: list[dict], cuts: str) -> list[dict]:
+    """The batch baseline on the same records, at each cut (evaluation/baseline.py)."""
+    from evaluation import baseline
+
+    similarities = baseline.batch_similarities(records)
+    return [
+        {"cut": cut, **baseline.evaluate_batch(records, cut, similarities)}
+        for cut in (float(value) for value in cuts.split(","))
+    ]
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -379,7 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     evaluate = commands.add_parser("eval", help="cluster a labeled JSONL set and score it")
-    evaluate.add_argument("file")
+    evaluate.add_argument(
+        "file",
+        nargs="+",
+        help="one set, or several ingested as one stream (ids and events prefixed with "
+        "each file's name; with --shuffle, mixed)",
+    )
     evaluate.add_argument("--filter", action="append", metavar="KEY=VALUE[,VALUE]")
     evaluate.add_argument("--set", action="append", metavar="SETTING=VALUE")
     evaluate.add_argument(
@@ -404,6 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
         "timestamp) arrives in an order shuffled with this seed, not in file order",
     )
     evaluate.add_argument("--database-url", help="default: a fresh temporary SQLite file")
+    evaluate.add_argument(
+        "--baseline",
+        metavar="CUT[,CUT]",
+        help="also score the offline batch baseline (TF-IDF average link) at these cuts",
+    )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)
     return parser

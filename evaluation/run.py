@@ -6,6 +6,7 @@ import json
 import random
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
@@ -101,6 +102,36 @@ def load_records(
             record = json.loads(line)
             if all(str(record.get(key)) in values for key, values in filters.items()):
                 records.append(record)
+    return _arrival_order(records, shuffle)
+
+
+def load_stream(
+    paths: Sequence[Path], filters: dict[str, set[str]], shuffle: int | None = None
+) -> list[dict]:
+    """Several sets as one stream, as a crawler would receive their articles mixed: each
+    set in ``load_records`` order, then one after the other (or, with a ``shuffle``
+    seed, shuffled together). Ids and gold events are prefixed with the file's name
+    ("gvc_devtest:123"), so two sets never share an event; a filter applies to the
+    sets whose records have its key."""
+    if len(paths) == 1:
+        return load_records(paths[0], filters, shuffle)
+    records = []
+    for path in paths:
+        own = {key: values for key, values in filters.items() if _has_key(path, key)}
+        prefix = path.stem + ":"
+        for record in load_records(path, own):
+            renamed = {"id": prefix + str(record["id"]), "cluster": prefix + str(record["cluster"])}
+            records.append({**record, **renamed})
+    return _arrival_order(records, shuffle)
+
+
+def _has_key(path: Path, key: str) -> bool:
+    with path.open(encoding="utf-8") as handle:
+        first = next((line for line in handle if line.strip()), "{}")
+    return key in json.loads(first)
+
+
+def _arrival_order(records: list[dict], shuffle: int | None) -> list[dict]:
     if shuffle is not None:
         random.Random(shuffle).shuffle(records)
     if records and all(r.get("published") for r in records):
@@ -250,7 +281,9 @@ def _report(
     )
 
 
-def format_report(name: str, report: EvalReport) -> str:
+def format_report(name: str, report: EvalReport, baseline: list[dict] | None = None) -> str:
+    """The text report; ``baseline``: the batch baseline's scores at some cuts
+    (``story-clusters eval --baseline``), one line each."""
     p, b = report.pairwise, report.bcubed
     s = report.storylines
     sp, sb = s.pairwise, s.bcubed
@@ -282,5 +315,16 @@ def format_report(name: str, report: EvalReport) -> str:
         f"throughput              {report.articles_per_second:.1f} articles/s"
         f"  ({report.seconds:.1f} s)",
     ]
+    lines += [_baseline_line(scores) for scores in baseline or []]
     lines += [f"error: {e}" for e in report.errors[:10]]
     return "\n".join(lines)
+
+
+def _baseline_line(scores: dict) -> str:
+    b, p = scores["bcubed"], scores["pairwise"]
+    return (
+        f"batch baseline at {scores['cut']:.2f}  BCubed F1 {b['f1']:.3f}, pairwise F1"
+        f" {p['f1']:.3f}, {scores['predicted_clusters']} clusters (largest"
+        f" {scores['largest_cluster']}), events split {scores['gold_events_split']},"
+        f" clusters mixing events {scores['predicted_clusters_mixing_events']}"
+    )

@@ -82,3 +82,35 @@ def test_shuffle_ingests_in_the_seeded_order(tmp_path, capsys):
         stored = connection.execute(text("SELECT id FROM articles ORDER BY pk")).scalars().all()
     engine.dispose()
     assert stored == expected
+
+
+def test_several_sets_are_one_stream_with_events_kept_apart(tmp_path, capsys):
+    """Two files holding the same events: as one stream, each set's events are its own,
+    so the copies of set b (near-duplicates of set a) join a's clusters and mix events."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_set(first)
+    write_set(second)
+    argv = ["eval", str(first), str(second), "--shuffle", "1", "--json"]
+    assert main([*argv, "--baseline", "0.2,0.9"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["articles"] == 2 * len(RECORDS)
+    assert report["gold_clusters"] == 8  # "a:summit" and "b:summit" are two events
+    assert report["predicted_clusters"] == 4  # each copy joins its original's cluster
+    assert report["predicted_clusters_mixing_events"] == 4
+    cuts = {scores["cut"]: scores for scores in report["baseline"]}
+    assert set(cuts) == {0.2, 0.9}
+    assert cuts[0.2]["predicted_clusters"] < cuts[0.9]["predicted_clusters"]
+    assert main(["eval", str(first), str(second), "--baseline", "0.2"]) == 0
+    assert "batch baseline at 0.20" in capsys.readouterr().out
+
+
+def test_a_filter_applies_to_the_sets_that_have_its_key(tmp_path, capsys):
+    labelled, plain = tmp_path / "labelled.jsonl", tmp_path / "plain.jsonl"
+    write_set(labelled)
+    with plain.open("w", encoding="utf-8") as handle:
+        for article_id, text, _, cluster in RECORDS:
+            handle.write(json.dumps({"id": article_id, "text": text, "cluster": cluster}) + "\n")
+    assert main(["eval", str(labelled), str(plain), "--filter", "lang=en", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    english = sum(1 for _, _, lang, _ in RECORDS if lang == "en")
+    assert report["articles"] == english + len(RECORDS)
