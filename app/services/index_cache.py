@@ -1,6 +1,6 @@
 """What a process's writers remember of the index between transactions.
 
-Deciding one article needs the document frequency of every term of up to 25 candidate
+Deciding one article needs the document frequency of every term of up to 50 candidate
 clusters (thousands of terms), the clusters' centroids and the clusters of ~1,000
 candidate articles. Reading and decoding all of that for every article was most of the
 cost of ingest, so the writers of a process keep it here.
