@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,8 +28,9 @@ class NearDuplicate:
     similarity: float
 
 
-@dataclass(frozen=True)
-class ClusterCandidate:
+# Named tuples, not dataclasses: up to 50 of each are made for every article decided,
+# and a frozen dataclass costs four times as much to build.
+class ClusterCandidate(NamedTuple):
     cluster_id: int
     centroid: Mapping[str, float]
     lsh_hits: int
@@ -44,8 +46,7 @@ class ClusterCandidate:
         return max(0.0, (published - self.last_published).total_seconds() / 86400)
 
 
-@dataclass(frozen=True)
-class ClusterScore:
+class ClusterScore(NamedTuple):
     cluster_id: int
     score: float
     lsh_hits: int
@@ -85,9 +86,13 @@ def score_weighted(
     when the article is dated (``published``) and close in time to the candidate's span
     (same news cycle) the score gets the configured bonus. Best first."""
     similarities = cosines(*article, centroids, scratch, config.candidate_idf)
+    if published is None:  # no candidate earns the bonus (x * 1.0 is x: the same floats)
+        factors = [1.0] * len(candidates)
+    else:
+        factors = [time_factor(c.days_apart(published), config) for c in candidates]
     scores = [
-        ClusterScore(c.cluster_id, sim * time_factor(c.days_apart(published), config), c.lsh_hits)
-        for c, sim in zip(candidates, similarities, strict=True)
+        ClusterScore(c.cluster_id, sim * factor, c.lsh_hits)
+        for c, sim, factor in zip(candidates, similarities, factors, strict=True)
     ]
     return sorted(scores, key=lambda s: (-s.score, s.cluster_id))
 

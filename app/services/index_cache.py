@@ -221,8 +221,10 @@ class TermTable:
 
     def unknown_terms(self, ids: np.ndarray) -> list[str]:
         """Terms among ``ids`` whose document frequency has not been read."""
-        unknown = np.unique(ids[~self.known[ids]])
-        return [self.terms[i] for i in unknown]
+        missing = ~self.known[ids]
+        if not missing.any():  # the usual case once a table is complete: skip the sort
+            return []
+        return [self.terms[i] for i in np.unique(ids[missing])]
 
     def learn(self, terms: Iterable[str], counted: Mapping[str, int]) -> None:
         """Frequencies read from the database, plus our counts not yet written."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate, pairwise
+from itertools import accumulate, islice, pairwise
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -162,9 +162,9 @@ def cluster_hits(
     analysis: Analysis, story_hits: Counter, refs: RefTable, config: ClusteringConfig
 ) -> Counter:
     """Per candidate cluster, the keys shared with its best-matching member (summing
-    would favour big clusters), in the order each cluster's first candidate came:
-    ties are broken by that order downstream. Candidates dated outside the time
-    window, if one is set, do not count."""
+    would favour big clusters), most first; ties in the order each cluster's first
+    candidate came (what ``Counter.most_common`` gives, without its heap). Candidates
+    dated outside the time window, if one is set, do not count."""
     if not story_hits:
         return Counter()
     pks = np.fromiter(story_hits.keys(), dtype=np.int64, count=len(story_hits))
@@ -185,7 +185,8 @@ def cluster_hits(
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
     best = np.maximum.reduceat(hits[order], starts)
     by_arrival = np.argsort(order[starts], kind="stable")
-    ids, values = grouped[starts][by_arrival].tolist(), best[by_arrival].tolist()
+    ranked = by_arrival[np.argsort(-best[by_arrival], kind="stable")]
+    ids, values = grouped[starts][ranked].tolist(), best[ranked].tolist()
     return Counter(dict(zip(ids, values, strict=True)))
 
 
@@ -316,18 +317,12 @@ def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplic
 def _decide(session, cache, analysis, cluster_hits: Counter, config) -> StoryDecision:
     if not cluster_hits:
         return StoryDecision(join=None)
-    top = [cid for cid, _ in cluster_hits.most_common(config.candidate_clusters)]
+    top = list(islice(cluster_hits, config.candidate_clusters))  # ranked by cluster_hits
     states = cluster_states(session, cache, top)
     candidates = [
-        ClusterCandidate(
-            cid,
-            states[cid].centroid,
-            cluster_hits[cid],
-            states[cid].first_published,
-            states[cid].last_published,
-        )
+        ClusterCandidate(cid, st.centroid, cluster_hits[cid], st.first_published, st.last_published)
         for cid in top
-        if cid in states
+        if (st := states.get(cid)) is not None
     ]
     lang = analysis.prepared.lang
     raw = [term_arrays(cache, lang, analysis.features.story_terms)]
