@@ -306,15 +306,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0  # the scores above miss the failed articles
 
 
-def _baseline(records: list[dict], cuts: str) -> list[dict]:
+def _baseline(records: list[dict], cuts: list[float]) -> list[dict]:
     """The batch baseline on the same records, at each cut (evaluation/baseline.py)."""
     from evaluation import baseline
 
     similarities = baseline.batch_similarities(records)
-    return [
-        {"cut": cut, **baseline.evaluate_batch(records, cut, similarities)}
-        for cut in (float(value) for value in cuts.split(","))
-    ]
+    return [{"cut": cut, **baseline.evaluate_batch(records, cut, similarities)} for cut in cuts]
+
+
+def _cuts(text: str) -> list[float]:
+    """--baseline's cosine cuts, each in [0, 1]."""
+    try:
+        cuts = [float(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"cuts are numbers, comma-separated: {text!r}") from None
+    if not all(0.0 <= cut <= 1.0 for cut in cuts):
+        raise argparse.ArgumentTypeError(f"a cut is a cosine between 0 and 1: {text!r}")
+    return cuts
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -427,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--database-url", help="default: a fresh temporary SQLite file")
     evaluate.add_argument(
         "--baseline",
+        type=_cuts,
         metavar="CUT[,CUT]",
         help="also score the offline batch baseline (TF-IDF average link) at these cuts",
     )

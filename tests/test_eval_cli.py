@@ -3,6 +3,8 @@
 import json
 from datetime import datetime
 
+import pytest
+
 from app.cli import main
 from tests.records import RECORDS
 
@@ -114,3 +116,13 @@ def test_a_filter_applies_to_the_sets_that_have_its_key(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     english = sum(1 for _, _, lang, _ in RECORDS if lang == "en")
     assert report["articles"] == english + len(RECORDS)
+
+
+def test_baseline_cuts_must_be_cosines(tmp_path, capsys):
+    path = tmp_path / "mini.jsonl"
+    write_set(path)
+    for bad in ("abc", "0.2,x", "1.5"):
+        with pytest.raises(SystemExit) as exited:
+            main(["eval", str(path), "--baseline", bad])
+        assert exited.value.code == 2
+        assert "--baseline" in capsys.readouterr().err

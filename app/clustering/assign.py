@@ -28,8 +28,8 @@ class NearDuplicate:
     similarity: float
 
 
-# Named tuples, not dataclasses: up to 50 of each are made for every article decided,
-# and a frozen dataclass costs four times as much to build.
+# Named tuples, not dataclasses: one of each is made per candidate cluster of every
+# article decided, and a frozen dataclass costs four times as much to build.
 class ClusterCandidate(NamedTuple):
     cluster_id: int
     centroid: Mapping[str, float]
