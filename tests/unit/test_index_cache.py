@@ -2,7 +2,18 @@
 articles it keeps document frequencies only while the lag they can have stays within
 MAX_FOREIGN_ARTICLES."""
 
-from app.services.index_cache import MAX_FOREIGN_ARTICLES, ForeignWrites, IndexCache, TermTable
+from collections import Counter
+from types import SimpleNamespace
+
+from app.clustering.config import ClusteringConfig
+from app.services.index_cache import (
+    MAX_FOREIGN_ARTICLES,
+    ForeignWrites,
+    IndexCache,
+    RefTable,
+    TermTable,
+)
+from app.services.planning import cluster_hits
 
 
 def cache_knowing_a_term() -> tuple[IndexCache, int]:
@@ -146,3 +157,18 @@ def test_terms_counted_in_before_the_vocabulary_was_read_keep_their_counts():
     table.learn_docs(1)
     table.learn_vocabulary({"summit": 2})  # what the database counted before
     assert table.df[[table.ids[t] for t in ("summit", "moon")]].tolist() == [3, 1]
+
+
+def test_candidate_clusters_come_ranked_by_their_best_member_ties_in_arrival_order():
+    """cluster_hits ranks clusters by their best member's shared keys (not the sum over
+    members: big clusters would win); among equals the cluster whose first candidate
+    came first ranks first. _decide scores the first candidate_clusters of them."""
+    refs = RefTable()
+    for pk, cluster in [(1, 10), (2, 10), (3, 10), (4, 20), (5, 30), (6, 40), (7, 50)]:
+        refs.put(pk, cluster, None, None)
+    # probe order (the order a Counter of hits keeps): pk -> shared keys
+    story_hits = Counter({5: 3, 1: 2, 2: 2, 3: 2, 6: 4, 4: 3, 7: 2, 99: 9})  # 99: no ref
+    analysis = SimpleNamespace(prepared=SimpleNamespace(article=SimpleNamespace(placed_at=None)))
+    ranked = cluster_hits(analysis, story_hits, refs, ClusteringConfig())
+    assert list(ranked.items()) == [(40, 4), (30, 3), (20, 3), (10, 2), (50, 2)]
+    assert ranked.most_common() == list(ranked.items())  # the order most_common gives
