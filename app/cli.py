@@ -299,27 +299,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     name += f" shuffled with seed {args.shuffle}" if args.shuffle is not None else ""
     result = report.as_dict()
     if args.baseline:
-        result["baseline"] = _baseline(records, args.baseline)
+        from evaluation.baseline import evaluate_cuts
+
+        result["baseline"] = evaluate_cuts(records, args.baseline)
     print(json.dumps(result) if args.json else format_report(name, report, result.get("baseline")))
     for error in report.errors:
         print(f"failed: {error}", file=sys.stderr)
     return 1 if report.errors else 0  # the scores above miss the failed articles
 
 
-def _baseline(records: list[dict], cuts: list[float]) -> list[dict]:
-    """The batch baseline on the same records, at each cut (evaluation/baseline.py)."""
-    from evaluation import baseline
-
-    similarities = baseline.batch_similarities(records)
-    return [{"cut": cut, **baseline.evaluate_batch(records, cut, similarities)} for cut in cuts]
-
-
 def _cuts(text: str) -> list[float]:
-    """--baseline's cosine cuts, each in [0, 1]."""
+    """--baseline's cosine cuts (as tune's --values), each in [0, 1]."""
+    from evaluation.tuning import grid
+
     try:
-        cuts = [float(value) for value in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"cuts are numbers, comma-separated: {text!r}") from None
+        cuts = grid(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"cuts are A,B,C or A:B:STEP: {text!r}") from None
     if not all(0.0 <= cut <= 1.0 for cut in cuts):
         raise argparse.ArgumentTypeError(f"a cut is a cosine between 0 and 1: {text!r}")
     return cuts
@@ -436,8 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--baseline",
         type=_cuts,
-        metavar="CUT[,CUT]",
-        help="also score the offline batch baseline (TF-IDF average link) at these cuts",
+        metavar="CUTS",
+        help="also score the offline batch baseline (TF-IDF average link) at these cuts "
+        "(A,B,C or A:B:STEP, as tune --values)",
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)

@@ -88,3 +88,9 @@ def evaluate_batch(
         "gold_events_split": misses.split_events,
         "predicted_clusters_mixing_events": misses.mixed_clusters,
     }
+
+
+def evaluate_cuts(records: list[dict], cuts: list[float]) -> list[dict]:
+    """``evaluate_batch`` at each cut, the similarities computed once."""
+    similarities = batch_similarities(records)
+    return [{"cut": cut, **evaluate_batch(records, cut, similarities)} for cut in cuts]

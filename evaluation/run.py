@@ -112,23 +112,20 @@ def load_stream(
     set in ``load_records`` order, then one after the other (or, with a ``shuffle``
     seed, shuffled together). Ids and gold events are prefixed with the file's name
     ("gvc_devtest:123"), so two sets never share an event; a filter applies to the
-    sets whose records have its key."""
+    records that have its key."""
     if len(paths) == 1:
         return load_records(paths[0], filters, shuffle)
     records = []
     for path in paths:
-        own = {key: values for key, values in filters.items() if _has_key(path, key)}
         prefix = path.stem + ":"
-        for record in load_records(path, own):
+        for record in load_records(path, {}):
+            if any(
+                str(record[key]) not in values for key, values in filters.items() if key in record
+            ):
+                continue
             renamed = {"id": prefix + str(record["id"]), "cluster": prefix + str(record["cluster"])}
             records.append({**record, **renamed})
     return _arrival_order(records, shuffle)
-
-
-def _has_key(path: Path, key: str) -> bool:
-    with path.open(encoding="utf-8") as handle:
-        first = next((line for line in handle if line.strip()), "{}")
-    return key in json.loads(first)
 
 
 def _arrival_order(records: list[dict], shuffle: int | None) -> list[dict]:

@@ -106,7 +106,7 @@ def test_several_sets_are_one_stream_with_events_kept_apart(tmp_path, capsys):
     assert "batch baseline at 0.20" in capsys.readouterr().out
 
 
-def test_a_filter_applies_to_the_sets_that_have_its_key(tmp_path, capsys):
+def test_a_filter_applies_to_the_records_that_have_its_key(tmp_path, capsys):
     labelled, plain = tmp_path / "labelled.jsonl", tmp_path / "plain.jsonl"
     write_set(labelled)
     with plain.open("w", encoding="utf-8") as handle:
@@ -121,7 +121,7 @@ def test_a_filter_applies_to_the_sets_that_have_its_key(tmp_path, capsys):
 def test_baseline_cuts_must_be_cosines(tmp_path, capsys):
     path = tmp_path / "mini.jsonl"
     write_set(path)
-    for bad in ("abc", "0.2,x", "1.5"):
+    for bad in ("abc", "0.2,x", "1.5", "0.1:0.3:0"):
         with pytest.raises(SystemExit) as exited:
             main(["eval", str(path), "--baseline", bad])
         assert exited.value.code == 2

@@ -184,8 +184,7 @@ def cluster_hits(
     grouped = clusters[order]
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
     best = np.maximum.reduceat(hits[order], starts)
-    by_arrival = np.argsort(order[starts], kind="stable")
-    ranked = by_arrival[np.argsort(-best[by_arrival], kind="stable")]
+    ranked = np.lexsort((order[starts], -best))  # most hits first, then first to arrive
     ids, values = grouped[starts][ranked].tolist(), best[ranked].tolist()
     return Counter(dict(zip(ids, values, strict=True)))
 
