@@ -48,6 +48,7 @@ STAGES = {
         "join_cluster",
         "_new_cluster",
         "insert_cluster",
+        "insert_article_in_new_cluster",
     ],
     "write: term and language statistics": [
         "bump_term_stats",

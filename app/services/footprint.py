@@ -39,37 +39,20 @@ def add(
     pk and its cluster."""
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
+    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
+    values = _article_row(analysis, decided, config, now)
     if cluster is None:
-        cluster = _new_cluster(session, cache, terms, given.placed_at, storyline_id, config, now)
+        cluster = ClusterState(0, 0, {}, None, None, None, storyline_id)
+        # its first member joins an empty cluster, as another writer's cache that follows
+        # this write computes it (IndexCache._followed_joins)
+        cluster.join(terms, given.placed_at, config.centroid_terms)
+        pk, cluster.id, cluster.storyline_id = repo.insert_article_in_new_cluster(
+            session, values, keys, _cluster_values(cluster, now, created=True)
+        )
+        cache.clusters[cluster.id] = cluster
     else:
         join_cluster(session, cache, cluster, terms, given.placed_at, config, now)
-    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    pk = repo.insert_article(
-        session,
-        {
-            "id": prepared.article_id,
-            "title": prepared.title,
-            "text": prepared.body,
-            "url": given.url,
-            "source": given.source,
-            "lang": prepared.lang,
-            "published_at": given.published_at,
-            "placed_at": given.placed_at,
-            "ingested_at": now,
-            "content_hash": prepared.content_hash,
-            "cluster_id": cluster.id,
-            "duplicate_of_pk": decided.duplicate_of_pk,
-            "near_duplicates": [[d.pk, d.similarity] for d in decided.near_duplicates[:20]],
-            "boilerplate_lines": analysis.dropped_lines,
-            "story_terms": terms,
-            "dup_signature": to_bytes(analysis.dup_signature),
-            "story_signature": to_bytes(analysis.story_signature),
-            "signature_scheme": SCHEME,
-            "signature_seed": config.minhash_seed,
-            "story_score": decided.best_score,
-        },
-        keys,
-    )
+        pk = repo.insert_article(session, {**values, "cluster_id": cluster.id}, keys)
     cache.recent.add(pk, keys)
     cache.wrote(pk)
     cache.table(prepared.lang).count_in(terms)  # written with the transaction's others
@@ -78,6 +61,32 @@ def add(
     cache.refs.put(pk, cluster.id, decided.duplicate_of_pk, given.placed_at)
     cache.terms[pk] = terms
     return pk, cluster
+
+
+def _article_row(analysis: Analysis, decided, config: ClusteringConfig, now: datetime) -> dict:
+    """The article's row, but for its cluster."""
+    prepared, given = analysis.prepared, analysis.prepared.article
+    return {
+        "id": prepared.article_id,
+        "title": prepared.title,
+        "text": prepared.body,
+        "url": given.url,
+        "source": given.source,
+        "lang": prepared.lang,
+        "published_at": given.published_at,
+        "placed_at": given.placed_at,
+        "ingested_at": now,
+        "content_hash": prepared.content_hash,
+        "duplicate_of_pk": decided.duplicate_of_pk,
+        "near_duplicates": [[d.pk, d.similarity] for d in decided.near_duplicates[:20]],
+        "boilerplate_lines": analysis.dropped_lines,
+        "story_terms": analysis.features.story_terms,
+        "dup_signature": to_bytes(analysis.dup_signature),
+        "story_signature": to_bytes(analysis.story_signature),
+        "signature_scheme": SCHEME,
+        "signature_seed": config.minhash_seed,
+        "story_score": decided.best_score,
+    }
 
 
 def remove(
@@ -120,22 +129,6 @@ def write_pending_counts(session: Session, cache: IndexCache) -> None:
         repo.add_term_counts(session, lang, terms, docs)
 
 
-def _new_cluster(session, cache, terms, published, storyline_id, config, now) -> ClusterState:
-    # its first member joins an empty cluster, as another writer's cache that follows
-    # this write computes it (IndexCache._followed_joins)
-    cluster = ClusterState(0, 0, {}, None, None, None, storyline_id)
-    cluster.join(terms, published, config.centroid_terms)
-    values = {"size": cluster.size, "centroid": cluster.centroid}
-    values.update(first_published=cluster.first_published, last_published=cluster.last_published)
-    values.update(created_at=now, updated_at=now)
-    if storyline_id is None:
-        cluster.id, cluster.storyline_id = repo.insert_cluster_in_new_storyline(session, values)
-    else:
-        cluster.id = repo.insert_cluster(session, {**values, "storyline_id": storyline_id})
-    cache.clusters[cluster.id] = cluster
-    return cluster
-
-
 def join_cluster(
     session: Session,
     cache: IndexCache,
@@ -151,20 +144,24 @@ def join_cluster(
 
 
 def save_cluster(session: Session, cache: IndexCache, cluster: ClusterState, now) -> None:
-    repo.update_cluster(
-        session,
-        cluster.id,
-        {
-            "size": cluster.size,
-            "centroid": cluster.centroid,
-            "first_published": cluster.first_published,
-            "last_published": cluster.last_published,
-            "merged_into": cluster.merged_into,
-            "storyline_id": cluster.storyline_id,
-            "updated_at": now,
-        },
-    )
+    repo.update_cluster(session, cluster.id, _cluster_values(cluster, now))
     cache.clusters[cluster.id] = cluster
+
+
+def _cluster_values(cluster: ClusterState, now: datetime, created: bool = False) -> dict:
+    """The cluster's row as its state holds it (and its creation time, for a new one)."""
+    values = {
+        "size": cluster.size,
+        "centroid": cluster.centroid,
+        "first_published": cluster.first_published,
+        "last_published": cluster.last_published,
+        "merged_into": cluster.merged_into,
+        "storyline_id": cluster.storyline_id,
+        "updated_at": now,
+    }
+    if created:
+        values["created_at"] = now
+    return values
 
 
 def _rehome_copies(session: Session, article: Article) -> None:

@@ -404,9 +404,70 @@ def _insert_article_pg(columns: tuple[str, ...]) -> TextClause:
     return _typed(sql, _ARTICLES, columns)
 
 
-def _column_list(columns: Sequence[str]) -> tuple[str, str]:
-    """The columns' names, and their bind parameters, comma-separated."""
-    return ", ".join(columns), ", ".join(f":{name}" for name in columns)
+def insert_article_in_new_cluster(
+    session: Session,
+    values: dict,
+    keys_by_index: Mapping[int, Sequence[int]],
+    cluster_values: dict,
+) -> tuple[int, int, int]:
+    """An article that starts a cluster: the cluster (in ``cluster_values``' storyline,
+    or in a new storyline of its own when that is None), then the article in it as
+    ``insert_article`` writes it; returns (article pk, cluster id, storyline id). On
+    PostgreSQL one statement: three in four articles of a stream start a cluster, and
+    its insert was a round trip of its own."""
+    cluster = dict(cluster_values)
+    storyline_id = cluster.pop("storyline_id", None)
+    if session.get_bind().dialect.name == "postgresql":
+        rows = _posting_rows(keys_by_index)
+        params = {**values, "indexes": [i for i, _ in rows], "keys": [k for _, k in rows]}
+        params.update({f"c_{name}": value for name, value in cluster.items()})
+        if storyline_id is not None:
+            params["c_storyline_id"] = storyline_id
+        statement = _insert_article_in_new_cluster_pg(
+            tuple(values), tuple(cluster), storyline_id is None
+        )
+        row = session.connection().execute(statement, params).one()
+        return int(row.pk), int(row.id), int(row.storyline_id)
+    if storyline_id is None:
+        cluster_id, storyline_id = insert_cluster_in_new_storyline(session, cluster)
+    else:
+        cluster_id = insert_cluster(session, {**cluster, "storyline_id": storyline_id})
+    pk = insert_article(session, {**values, "cluster_id": cluster_id}, keys_by_index)
+    return pk, cluster_id, storyline_id
+
+
+@lru_cache(maxsize=8)
+def _insert_article_in_new_cluster_pg(
+    columns: tuple[str, ...], cluster_columns: tuple[str, ...], new_storyline: bool
+) -> TextClause:
+    """Storyline (if new), cluster, article and postings in one statement: each insert
+    takes the id the one before returned (foreign keys are checked at its end)."""
+    names, binds = _column_list(columns)
+    cluster_names, cluster_binds = _column_list(cluster_columns, prefix="c_")
+    storyline = "(SELECT id FROM s)" if new_storyline else ":c_storyline_id"
+    new = "s AS (INSERT INTO storylines (created_at) VALUES (:c_created_at) RETURNING id), "
+    sql = (
+        "WITH "
+        + (new if new_storyline else "")
+        + f"c AS (INSERT INTO clusters ({cluster_names}, storyline_id)"
+        f" VALUES ({cluster_binds}, {storyline}) RETURNING id, storyline_id),"
+        f" a AS (INSERT INTO articles ({names}, cluster_id)"
+        f" VALUES ({binds}, (SELECT id FROM c)) RETURNING pk),"
+        " p AS (INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+        " SELECT x.i, x.k, a.pk FROM a,"
+        " unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[])) AS x(i, k)"
+        " ON CONFLICT DO NOTHING)"
+        " SELECT a.pk, c.id, c.storyline_id FROM a, c"
+    )
+    typed = [bindparam(name, type_=_ARTICLES.c[name].type) for name in columns]
+    typed += [bindparam(f"c_{name}", type_=_CLUSTERS.c[name].type) for name in cluster_columns]
+    return text(sql).bindparams(*typed)
+
+
+def _column_list(columns: Sequence[str], prefix: str = "") -> tuple[str, str]:
+    """The columns' names, and their bind parameters (named ``prefix`` + column),
+    comma-separated."""
+    return ", ".join(columns), ", ".join(f":{prefix}{name}" for name in columns)
 
 
 def _typed(sql: str, table: Table, columns: Sequence[str]) -> TextClause:
