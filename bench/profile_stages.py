@@ -54,6 +54,7 @@ STAGES = {
         "bump_term_stats",
         "add_term_counts",
         "write_pending_counts",
+        "write_pending",
     ],
     "repair": ["split_if_two_stories"],
     "commit": ["commit"],

@@ -51,7 +51,7 @@ def add(
         )
         cache.clusters[cluster.id] = cluster
     else:
-        join_cluster(session, cache, cluster, terms, given.placed_at, config, now)
+        join_cluster(cache, cluster, terms, given.placed_at, config, now)
         pk = repo.insert_article(session, {**values, "cluster_id": cluster.id}, keys)
     cache.recent.add(pk, keys)
     cache.wrote(pk)
@@ -95,6 +95,7 @@ def remove(
     """Take back everything ``add`` wrote for the article, and the row itself. Its copies
     re-group around the earliest of them. Removal reaches rows the cache does not
     track (copies, spans), so the cache starts again from the database."""
+    write_unsaved_clusters(session, cache)  # the cluster's row is read below
     repo.bucket_store(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key, lines = stored_source_lines(article.url, article.source, article.text)
@@ -108,7 +109,7 @@ def remove(
     cluster.centroid = truncate(centroid, config.centroid_terms)
     cluster.size -= 1
     cluster.first_published, cluster.last_published = repo.member_time_span(session, cluster_id)
-    save_cluster(session, cache, cluster, now)
+    save_cluster(cache, cluster, now)
     cache.clear()
 
 
@@ -123,14 +124,21 @@ def stored_source_lines(
     return key, {line_fingerprint(line) for line in split_lines(text)}
 
 
-def write_pending_counts(session: Session, cache: IndexCache) -> None:
-    """The term and language counts of the transaction's articles, before it commits."""
+def write_pending(session: Session, cache: IndexCache) -> None:
+    """The rows of the clusters the transaction changed, and the term and language
+    counts of its articles, before it commits."""
+    write_unsaved_clusters(session, cache)
     for lang, terms, docs in cache.pending_counts():
         repo.add_term_counts(session, lang, terms, docs)
 
 
+def write_unsaved_clusters(session: Session, cache: IndexCache) -> None:
+    unsaved = cache.take_unsaved()
+    if unsaved:
+        repo.update_clusters(session, [(c.id, _cluster_values(c, at)) for c, at in unsaved])
+
+
 def join_cluster(
-    session: Session,
     cache: IndexCache,
     cluster: ClusterState,
     terms: dict[str, float],
@@ -138,14 +146,16 @@ def join_cluster(
     config: ClusteringConfig,
     now: datetime,
 ) -> None:
-    """One more member in the cluster: centroid, size, span, written and cached."""
+    """One more member in the cluster: centroid, size, span (cached; the row is written
+    with the transaction's other changes)."""
     cluster.join(terms, published, config.centroid_terms)
-    save_cluster(session, cache, cluster, now)
+    save_cluster(cache, cluster, now)
 
 
-def save_cluster(session: Session, cache: IndexCache, cluster: ClusterState, now) -> None:
-    repo.update_cluster(session, cluster.id, _cluster_values(cluster, now))
-    cache.clusters[cluster.id] = cluster
+def save_cluster(cache: IndexCache, cluster: ClusterState, now: datetime) -> None:
+    """The cluster's new state; its row is written before the transaction commits
+    (``write_pending``)."""
+    cache.changed_cluster(cluster, now)
 
 
 def _cluster_values(cluster: ClusterState, now: datetime, created: bool = False) -> dict:

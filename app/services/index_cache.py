@@ -386,6 +386,10 @@ class IndexCache:
         self.centroid_terms: int | None = None
         self.arrays: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # (pk, lang)
         self.layout_checked = False
+        # clusters this transaction changed, with the time of their last change: their
+        # rows are written once at its end (a cluster joined by several articles of a
+        # batch is one update, not one each)
+        self.unsaved: dict[int, tuple[ClusterState, datetime]] = {}
 
     def table(self, lang: str) -> TermTable:
         table = self.tables.get(lang)
@@ -498,10 +502,22 @@ class IndexCache:
             self.forget_rows()
 
     def abandon(self) -> None:
-        """The transaction rolled back: forget everything, its pending counts too."""
+        """The transaction rolled back: forget everything, its pending counts and
+        unsaved clusters too."""
+        self.unsaved.clear()
         self.clear()
         for table in self.tables.values():
             table.take_pending()
+
+    def changed_cluster(self, cluster: ClusterState, now: datetime) -> None:
+        """A cluster this transaction changed: cached now, its row written at the end."""
+        self.clusters[cluster.id] = cluster
+        self.unsaved[cluster.id] = (cluster, now)
+
+    def take_unsaved(self) -> list[tuple[ClusterState, datetime]]:
+        unsaved = list(self.unsaved.values())
+        self.unsaved = {}
+        return unsaved
 
     def clear(self) -> None:
         """Forget everything read from the database (term ids may stay: they are ours)."""
@@ -512,8 +528,9 @@ class IndexCache:
         self.forget_rows()
 
     def forget_rows(self) -> None:
-        """Clusters, candidate articles and the index layout: read again on demand."""
-        self.clusters.clear()
+        """Clusters, candidate articles and the index layout: read again on demand
+        (but for the clusters this transaction changed: their rows are not written yet)."""
+        self.clusters = {cluster_id: state for cluster_id, (state, _) in self.unsaved.items()}
         self.refs.clear()
         self.recent.invalidate()
         self.terms.clear()

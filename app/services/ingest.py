@@ -81,7 +81,7 @@ def locked(session: Session) -> Iterator[IndexCache]:
                 if cache.newest_pk is None:
                     cache.newest_pk = repo.newest_article_pk(session)
                 yield cache
-                footprint.write_pending_counts(session, cache)
+                footprint.write_pending(session, cache)
             cache.committed()
         except BaseException:
             cache.abandon()
@@ -388,8 +388,8 @@ def _merge(
     _merge_storylines(session, cache, absorbed, survivor)
     absorbed.merged_into, absorbed.size, absorbed.centroid = survivor.id, 0, {}
     absorbed.changed()
-    footprint.save_cluster(session, cache, absorbed, now)
-    footprint.save_cluster(session, cache, survivor, now)
+    footprint.save_cluster(cache, absorbed, now)
+    footprint.save_cluster(cache, survivor, now)
     return survivor
 
 

@@ -110,4 +110,4 @@ def _describe(session, cache, cluster: ClusterState, members, terms, config, now
     cluster.first_published = min(dates) if dates else None
     cluster.last_published = max(dates) if dates else None
     cluster.changed()
-    footprint.save_cluster(session, cache, cluster, now)
+    footprint.save_cluster(cache, cluster, now)
