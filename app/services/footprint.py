@@ -18,6 +18,7 @@ from app.clustering.score import add_to_centroid, truncate
 from app.lsh.signatures import SCHEME, to_bytes
 from app.services.analysis import Analysis, ArticleIn, source_key
 from app.services.index_cache import ClusterState, IndexCache
+from app.services.planning import Plan
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX, Article
 from app.text.boilerplate import line_fingerprint
@@ -55,12 +56,20 @@ def add(
         pk = repo.insert_article(session, {**values, "cluster_id": cluster.id}, keys)
     cache.recent.add(pk, keys)
     cache.wrote(pk)
-    cache.table(prepared.lang).count_in(terms)  # written with the transaction's others
+    count_in(cache, prepared.lang, terms, decided)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)
     cache.refs.put(pk, cluster.id, decided.duplicate_of_pk, given.placed_at)
     cache.terms[pk] = terms
     return pk, cluster
+
+
+def count_in(cache: IndexCache, lang: str, terms: dict[str, float], decided: Plan) -> None:
+    """The article's terms counted in, by the ids its plan looked up (unless the
+    language's term table was replaced since: then looked up again)."""
+    table = cache.table(lang)
+    planned = decided.terms
+    table.count_in(planned[1][0] if planned and planned[0] is table else table.ids_of(terms))
 
 
 def _article_row(analysis: Analysis, decided, config: ClusteringConfig, now: datetime) -> dict:

@@ -24,7 +24,6 @@ removal they may see frequencies at most that many articles behind. `/match` and
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -180,9 +179,10 @@ class TermTable:
         self.docs: int | None = None
         self.last_docs: int | None = None  # the count we kept before others wrote
         self.foreign_lag = 0  # articles others added or removed since frequencies were read
-        # counts of this transaction's articles, written once at its end (a term shared
-        # by many articles of a batch is one row update, not one per article)
-        self.pending: Counter[str] = Counter()
+        # per term id, how many of this transaction's articles hold it: written once at
+        # its end (a term shared by many articles of a batch is one row update, not one
+        # per article)
+        self.pending = np.zeros(1024, dtype=np.int64)
         self.pending_docs = 0
         # every term the database counts for the language has an id here and its exact
         # frequency, so a term without an id was never counted (``learn_vocabulary``);
@@ -209,8 +209,8 @@ class TermTable:
         term_id = len(self.ids)
         if term_id >= len(self.df):
             size = 2 * len(self.df)
-            self.df, self.prior, self.known = (
-                _grown(a, size) for a in (self.df, self.prior, self.known)
+            self.df, self.prior, self.known, self.pending = (
+                _grown(a, size) for a in (self.df, self.prior, self.known, self.pending)
             )
             self.scratch = np.zeros(size)
         self.ids[term] = term_id
@@ -231,15 +231,15 @@ class TermTable:
         pending = self.pending
         for term in terms:
             term_id = self.ids[term]
-            self.df[term_id] = counted.get(term, 0) + pending.get(term, 0)
+            self.df[term_id] = counted.get(term, 0) + pending[term_id]
             self.known[term_id] = True
 
     def learn_vocabulary(self, counted: Mapping[str, int]) -> None:
         """Every term the database counts for the language, with its frequency (plus
         our counts not yet written): complete from now on. Terms counted in before it
-        may have no id yet (``_follow`` numbers only known terms): they get one here."""
+        have ids already (``count_in``); the others get one here."""
         self.vocabulary_read = True
-        self.ids_of([*counted, *(t for t in self.pending if t not in counted)])
+        self.ids_of(list(counted))
         self.learn(self.terms, counted)
         self.complete = True
 
@@ -255,11 +255,12 @@ class TermTable:
             self.complete = False
         self.docs = docs
 
-    def count_in(self, terms: Collection[str]) -> None:
-        """Count an article (its distinct terms) in: pending until ``take_pending``
-        writes it. (Removals write their counts directly: ``footprint.remove``.)"""
-        self.pending.update(iter(terms))  # an iterator: counted, not added as a mapping
-        self._follow(terms)
+    def count_in(self, ids: np.ndarray) -> None:
+        """Count an article in by the ids of its distinct terms (``ids_of``): pending
+        until ``take_pending`` hands it over to be written; the frequencies known follow
+        at once. (Removals write their counts directly: ``footprint.remove``.)"""
+        self.pending[ids] += 1
+        self.df[ids[self.known[ids]]] += 1  # a complete table knows its new terms: 0 + 1
         self.pending_docs += 1
         if self.docs is not None:
             self.docs += 1
@@ -281,10 +282,19 @@ class TermTable:
         ids = self.ids_of(terms) if self.complete else self.ids_known(terms)
         self.df[ids[self.known[ids]]] += 1
 
-    def take_pending(self) -> tuple[Counter[str], int]:
-        pending, docs = self.pending, self.pending_docs
-        self.pending, self.pending_docs = Counter(), 0
+    def take_pending(self) -> tuple[dict[str, int], int]:
+        """term -> articles counted in, and the articles: handed over once."""
+        counted = np.flatnonzero(self.pending)
+        terms = [self.terms[i] for i in counted]
+        pending = dict(zip(terms, self.pending[counted].tolist(), strict=True))
+        self.pending[counted] = 0
+        docs, self.pending_docs = self.pending_docs, 0
         return pending, docs
+
+    def keep_pending(self, terms: Mapping[str, int], docs: int) -> None:
+        """Counts not yet written, handed over by the table this one replaces."""
+        self.pending[self.ids_of(list(terms))] += np.fromiter(terms.values(), np.int64)
+        self.pending_docs += docs
 
     def forget(self) -> None:
         self.known[:] = False
@@ -396,7 +406,7 @@ class IndexCache:
         if table is None or len(table.ids) > MAX_TERMS_PER_LANG:
             fresh = TermTable(lang)
             if table is not None:  # arrays made with the old term ids are void
-                fresh.pending, fresh.pending_docs = table.take_pending()
+                fresh.keep_pending(*table.take_pending())
                 self.clear()
             table = self.tables[lang] = fresh
         return table

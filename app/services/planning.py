@@ -50,6 +50,9 @@ class Plan:
     scores: list[ClusterScore]
     # a new cluster continues this cluster's storyline (None: a storyline of its own)
     continues: int | None = None
+    # the article's story terms in the term table it was planned with: (table, term
+    # ids, weights), so that counting the article in does not look its terms up again
+    terms: tuple[TermTable, TermArrays] | None = None
 
     @property
     def best_score(self) -> float | None:
@@ -269,7 +272,9 @@ def plan(
 
     copies = _verify_copies(session, analysis, dup_hits, refs, config)
     hits_by_cluster = cluster_hits(analysis, story_hits, refs, config)
-    decision = _decide(session, cache, analysis, hits_by_cluster, config)
+    lang = analysis.prepared.lang
+    table, terms = cache.table(lang), term_arrays(cache, lang, analysis.features.story_terms)
+    decision = _decide(session, cache, analysis, terms, hits_by_cluster, config)
 
     if copies:
         best = copies[0]
@@ -281,6 +286,7 @@ def plan(
             cluster_id=best_ref.cluster_id,
             merge=[],
             scores=decision.scores,
+            terms=(table, terms),
         )
     return Plan(
         near_duplicates=[],
@@ -289,6 +295,7 @@ def plan(
         merge=decision.merge,
         scores=decision.scores,
         continues=continued_storyline(decision, config),
+        terms=(table, terms),
     )
 
 
@@ -313,7 +320,9 @@ def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplic
     return near_duplicates(analysis.dup_signature, candidates, config.dup_threshold)
 
 
-def _decide(session, cache, analysis, cluster_hits: Counter, config) -> StoryDecision:
+def _decide(
+    session, cache, analysis, terms: TermArrays, cluster_hits: Counter, config
+) -> StoryDecision:
     if not cluster_hits:
         return StoryDecision(join=None)
     top = list(islice(cluster_hits, config.candidate_clusters))  # ranked by cluster_hits
@@ -324,7 +333,7 @@ def _decide(session, cache, analysis, cluster_hits: Counter, config) -> StoryDec
         if (st := states.get(cid)) is not None
     ]
     lang = analysis.prepared.lang
-    raw = [term_arrays(cache, lang, analysis.features.story_terms)]
+    raw = [terms]
     raw += [centroid_arrays(cache, lang, states[c.cluster_id]) for c in candidates]
     article, *centroids = idf_weighted(session, cache, lang, raw, config)
     # The near-in-time bonus needs a publication date: an arrival is no evidence of

@@ -6,6 +6,7 @@ from collections import Counter
 from types import SimpleNamespace
 
 from app.clustering.config import ClusteringConfig
+from app.services.footprint import count_in
 from app.services.index_cache import (
     MAX_FOREIGN_ARTICLES,
     ForeignWrites,
@@ -82,8 +83,8 @@ def test_articles_another_writer_only_added_are_counted_in_exactly():
 def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
     cache, term_id = cache_knowing_a_term()
     table = cache.table("en")
-    table.count_in({"summit": 1.0, "kim": 2.0})
-    table.count_in({"summit": 0.5})
+    table.count_in(table.ids_of({"summit": 1.0, "kim": 2.0}))
+    table.count_in(table.ids_of({"summit": 0.5}))
     assert table.df[term_id] == 9  # known: followed at once
     table.ids_of(["kim"])
     table.learn(["kim"], {"kim": 3})  # read later: the database's count plus ours
@@ -95,12 +96,28 @@ def test_counts_are_pending_until_taken_and_known_frequencies_follow_them():
 def test_a_replaced_table_keeps_the_counts_not_yet_written(monkeypatch):
     cache = IndexCache()
     table = cache.table("en")
-    table.count_in({"summit": 1.0})
+    table.count_in(table.ids_of({"summit": 1.0}))
     table.ids_of(["summit"])
     monkeypatch.setattr("app.services.index_cache.MAX_TERMS_PER_LANG", 0)
     fresh = cache.table("en")
     assert fresh is not table  # replaced: too many terms
     assert fresh.take_pending() == ({"summit": 1}, 1)
+
+
+def test_an_article_is_counted_in_by_its_planned_ids_or_again_in_a_replaced_table(monkeypatch):
+    cache = IndexCache()
+    planned_in = cache.table("en")
+    terms = {"summit": 1.0, "kim": 0.5}
+    ids = planned_in.ids_of(terms)
+    decided = SimpleNamespace(terms=(planned_in, (ids, None)))
+    count_in(cache, "en", terms, decided)
+    assert planned_in.take_pending() == ({"summit": 1, "kim": 1}, 1)
+    monkeypatch.setattr("app.services.index_cache.MAX_TERMS_PER_LANG", 0)
+    ids_of_other_terms = planned_in.ids_of({"moon": 1.0, "trump": 1.0})  # not this article's
+    count_in(cache, "en", terms, SimpleNamespace(terms=(planned_in, (ids_of_other_terms, None))))
+    fresh = cache.table("en")
+    assert fresh is not planned_in  # replaced: the planned ids were another table's
+    assert fresh.take_pending() == ({"summit": 1, "kim": 1}, 1)
 
 
 def test_term_ids_are_stable_and_new_terms_are_numbered_in_the_order_given():
@@ -126,7 +143,7 @@ def test_a_complete_table_knows_that_a_term_it_has_not_seen_was_never_counted():
     assert table.complete and table.unknown_terms(table.ids_of(["summit", "kim"])) == []
     [moon] = table.ids_of(["moon"])
     assert table.known[moon] and table.df[moon] == 0  # no query needed
-    table.count_in({"moon": 1.0, "summit": 0.5, "trump": 0.2})  # trump: no id yet
+    table.count_in(table.ids_of({"moon": 1.0, "summit": 0.5, "trump": 0.2}))  # trump: a new term
     assert table.df[[table.ids[t] for t in ("moon", "summit", "trump")]].tolist() == [1, 3, 1]
     assert table.unknown_terms(table.ids_of(["trump", "moon"])) == []
 
@@ -153,7 +170,8 @@ def test_terms_counted_in_before_the_vocabulary_was_read_keep_their_counts():
     cache = IndexCache()
     cache.begin(1)
     table = cache.table("en")
-    table.count_in({"summit": 1.0, "moon": 0.5})  # the batch's first article: no read yet
+    # the batch's first article: nothing read yet
+    table.count_in(table.ids_of({"summit": 1.0, "moon": 0.5}))
     table.learn_docs(1)
     table.learn_vocabulary({"summit": 2})  # what the database counted before
     assert table.df[[table.ids[t] for t in ("summit", "moon")]].tolist() == [3, 1]
