@@ -68,8 +68,11 @@ def count_in(cache: IndexCache, lang: str, terms: dict[str, float], decided: Pla
     """The article's terms counted in, by the ids its plan looked up (unless the
     language's term table was replaced since: then looked up again)."""
     table = cache.table(lang)
-    planned = decided.terms
-    table.count_in(planned[1][0] if planned and planned[0] is table else table.ids_of(terms))
+    if decided.terms is not None and decided.terms[0] is table:
+        _, (ids, _) = decided.terms
+        table.count_in(ids)
+    else:
+        table.count_in(table.ids_of(terms))
 
 
 def _article_row(analysis: Analysis, decided, config: ClusteringConfig, now: datetime) -> dict:
