@@ -72,7 +72,11 @@ def _lookup(session: Session, key_col, value_col, keys: Iterable, *conditions) -
 # Rows of one article go in as one array parameter (unnest on PostgreSQL, json_each on
 # SQLite): one statement per table, not one per row.
 def _array(session: Session, values: list) -> list | str:
-    return values if session.get_bind().dialect.name == "postgresql" else json.dumps(values)
+    """On PostgreSQL integers as an array literal (``_int_array``), other values as a
+    list; on SQLite JSON."""
+    if session.get_bind().dialect.name != "postgresql":
+        return json.dumps(values)
+    return _int_array(values) if values and isinstance(values[0], int) else values
 
 
 def _int_array(values: Iterable[int]) -> str:
@@ -400,17 +404,23 @@ def insert_article(
     return pk
 
 
+# The postings of the article a CTE named ``a`` inserts (PostgreSQL).
+_POSTINGS_OF_A = (
+    " p AS (INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
+    " SELECT x.i, x.k, a.pk FROM a,"
+    " unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[])) AS x(i, k)"
+    " ON CONFLICT DO NOTHING)"
+)
+
+
 @lru_cache(maxsize=4)
 def _insert_article_pg(columns: tuple[str, ...]) -> TextClause:
     """The article row and its postings, in one statement (a data-modifying CTE)."""
     names, values = _column_list(columns)
     sql = (
         f"WITH a AS (INSERT INTO articles ({names}) VALUES ({values}) RETURNING pk),"
-        " p AS (INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
-        " SELECT x.i, x.k, a.pk FROM a,"
-        " unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[])) AS x(i, k)"
-        " ON CONFLICT DO NOTHING)"
-        " SELECT pk FROM a"
+        + _POSTINGS_OF_A
+        + " SELECT pk FROM a"
     )
     return _typed(sql, _ARTICLES, columns)
 
@@ -464,11 +474,8 @@ def _insert_article_in_new_cluster_pg(
         f" VALUES ({cluster_binds}, {storyline}) RETURNING id, storyline_id),"
         f" a AS (INSERT INTO articles ({names}, cluster_id)"
         f" VALUES ({binds}, (SELECT id FROM c)) RETURNING pk),"
-        " p AS (INSERT INTO lsh_postings (lsh_index, band_key, article_pk)"
-        " SELECT x.i, x.k, a.pk FROM a,"
-        " unnest(CAST(:indexes AS smallint[]), CAST(:keys AS bigint[])) AS x(i, k)"
-        " ON CONFLICT DO NOTHING)"
-        " SELECT a.pk, c.id, c.storyline_id FROM a, c"
+        + _POSTINGS_OF_A
+        + " SELECT a.pk, c.id, c.storyline_id FROM a, c"
     )
     typed = [bindparam(name, type_=_ARTICLES.c[name].type) for name in columns]
     typed += [bindparam(f"c_{name}", type_=_CLUSTERS.c[name].type) for name in cluster_columns]
@@ -1029,10 +1036,7 @@ def source_line_counts(session: Session, source: str, hashes: Iterable[int]) -> 
 
 def bump_source_lines(session: Session, source: str, hashes: Iterable[int], delta: int) -> None:
     """Count (or, with delta -1, uncount) one article of the source carrying each line."""
-    ordered = sorted(set(hashes))
-    postgres = session.get_bind().dialect.name == "postgresql"
-    params = {"source": source, "delta": delta}
-    params["hashes"] = _int_array(ordered) if postgres else json.dumps(ordered)
+    params = {"source": source, "delta": delta, "hashes": _array(session, sorted(set(hashes)))}
     session.connection().execute(_by_dialect(session, _BUMP_LINES), params)
     if delta < 0:
         session.connection().execute(_by_dialect(session, _DROP_UNUSED_LINES), params)
