@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import cosines
+from app.clustering.score import Stacked, cosines
 from app.lsh.signatures import estimated_jaccard
 
 
@@ -75,13 +75,13 @@ def near_duplicates(
 def score_weighted(
     article: tuple[np.ndarray, np.ndarray],
     candidates: Sequence[ClusterCandidate],
-    centroids: Sequence[tuple[np.ndarray, np.ndarray]],
+    centroids: Stacked,
     scratch: np.ndarray,
     published: datetime | None,
     config: ClusteringConfig,
 ) -> list[ClusterScore]:
     """Cosine of the article with each candidate's centroid, both IDF-weighted (term
-    ids, weights; centroids in the candidates' order; ``scratch``: see ``cosines``) and,
+    ids, weights; centroids stacked in the candidates' order; ``scratch``: see ``cosines``) and,
     as configured, weighed by the candidates' own IDF;
     when the article is dated (``published``) and close in time to the candidate's span
     (same news cycle) the score gets the configured bonus. Best first."""

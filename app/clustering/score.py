@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 
@@ -72,10 +74,43 @@ def idf_array(
     return np.maximum(0.0, np.log(ratio))
 
 
+TermArrays = tuple[np.ndarray, np.ndarray]  # a sparse vector: (term ids, values)
+
+
+class Stacked(NamedTuple):
+    """Sparse vectors one after the other: their term ids and values concatenated, and
+    each one's length. Scoring an article against 50 candidate clusters works on the
+    concatenation; kept stacked from weighing to scoring, it is not cut into 50 pieces
+    and joined again."""
+
+    ids: np.ndarray
+    values: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(cls, vectors: Sequence[TermArrays]) -> Stacked:
+        if not vectors:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(empty, np.empty(0), empty)
+        lengths = np.array([len(ids) for ids, _ in vectors], dtype=np.int64)
+        ids = np.concatenate([ids for ids, _ in vectors])
+        return cls(ids, np.concatenate([values for _, values in vectors]), lengths)
+
+    def first_and_rest(self) -> tuple[TermArrays, Stacked]:
+        """The first vector, and the others still stacked (views, no copies)."""
+        n = int(self.lengths[0])
+        rest = Stacked(self.ids[n:], self.values[n:], self.lengths[1:])
+        return (self.ids[:n], self.values[:n]), rest
+
+    def split(self) -> list[TermArrays]:
+        bounds = np.concatenate(([0], np.cumsum(self.lengths))).tolist()
+        return [(self.ids[a:b], self.values[a:b]) for a, b in pairwise(bounds)]
+
+
 def cosines(
     ids: np.ndarray,
     weights: np.ndarray,
-    others: Sequence[tuple[np.ndarray, np.ndarray]],
+    others: Stacked,
     scratch: np.ndarray,
     candidate_idf: float = 0.0,
 ) -> list[float]:
@@ -83,24 +118,23 @@ def cosines(
     all others in one pass over their concatenated terms; with ``candidate_idf``, every
     term weighed also by its IDF among the others (see ``weighed_among``). ``scratch``
     is a zeroed array longer than the largest id; it is zeroed again on return."""
-    if not others:
+    count = len(others.lengths)
+    if not count:
         return []
-    lengths = np.array([len(other_ids) for other_ids, _ in others])
-    other_ids = np.concatenate([i for i, _ in others])
-    other_weights = np.concatenate([w for _, w in others])
+    other_ids, other_weights = others.ids, others.values
     if candidate_idf:
         weights, other_weights = weighed_among(
-            (ids, weights), (other_ids, other_weights), len(others), scratch, candidate_idf
+            (ids, weights), (other_ids, other_weights), count, scratch, candidate_idf
         )
-    segment = np.repeat(np.arange(len(others)), lengths)
-    other_norms = np.sqrt(np.bincount(segment, other_weights**2, minlength=len(others)))
+    segment = np.repeat(np.arange(count), others.lengths)
+    other_norms = np.sqrt(np.bincount(segment, other_weights**2, minlength=count))
     own_norm = float(np.sqrt(np.dot(weights, weights)))
     scratch[ids] = weights
     try:
         products = scratch[other_ids] * other_weights
     finally:
         scratch[ids] = 0.0
-    dots = np.bincount(segment, products, minlength=len(others))
+    dots = np.bincount(segment, products, minlength=count)
     denominators = own_norm * other_norms
     safe = np.where(denominators > 0, denominators, 1.0)
     return np.where(denominators > 0, dots / safe, 0.0).tolist()

@@ -47,8 +47,7 @@ class ArticleIn:
 class Prepared:
     article_id: str
     title: str | None
-    body: str
-    lines: list[str]
+    body: str  # its non-blank lines (``split_lines``) are what boilerplate is learnt from
     lang: str
     source_key: str | None
     content_hash: str
@@ -126,7 +125,6 @@ def prepare(article: ArticleIn, max_text_chars: int) -> Prepared:
         article_id=article.id or uuid.uuid4().hex,
         title=title or None,
         body=body,
-        lines=split_lines(body),
         lang=lang,
         source_key=source_key(article),
         content_hash=content_hash(article),
@@ -138,7 +136,7 @@ def analyse(prepared: Prepared, config: ClusteringConfig) -> Analysis:
     """Features, signatures and band keys of the whole text: pure CPU, no database, so
     it runs before any lock is taken (and in worker processes for bulk ingest).
     Raises InvalidInput for text without a usable word."""
-    line_hashes = [line_fingerprint(line) for line in prepared.lines]
+    line_hashes = [line_fingerprint(line) for line in split_lines(prepared.body)]
     analysis = _analysis(prepared, prepared.body, line_hashes, [], config)
     if not analysis.features.has_words:
         raise InvalidInput("text has no usable words (only numbers, stopwords or symbols)")
@@ -173,7 +171,8 @@ def drop_boilerplate(
     dropped = boilerplate_lines(analysis.line_hashes, seen_counts, config.boilerplate_repeats)
     if not dropped:
         return analysis
-    kept = "\n".join(line for i, line in enumerate(prepared.lines) if i not in dropped)
+    lines = split_lines(prepared.body)
+    kept = "\n".join(line for i, line in enumerate(lines) if i not in dropped)
     without = _analysis(prepared, kept, analysis.line_hashes, sorted(dropped), config)
     return without if without.features.has_words else analysis
 

@@ -193,12 +193,12 @@ class TermTable:
     def ids_of(self, terms: Collection[str]) -> np.ndarray:
         """The ids of distinct terms, new ones added in the order given. (Looked up by
         ``map``, not a loop: it runs for every term of every article and centroid.)"""
-        try:
-            return np.fromiter(map(self.ids.__getitem__, terms), np.int64, len(terms))
-        except KeyError:  # new terms among them
-            found = list(map(self.ids.get, terms))
-            ids = [self._add(t) if i is None else i for t, i in zip(terms, found, strict=True)]
-            return np.array(ids, dtype=np.int64)
+        ids = np.fromiter(map(self.ids.get, terms, repeat(-1)), np.int64, len(terms))
+        new = np.flatnonzero(ids < 0)
+        if new.size:  # one pass either way: most articles bring a new term or two
+            ordered = list(terms)
+            ids[new] = [self._add(ordered[i]) for i in new.tolist()]
+        return ids
 
     def ids_known(self, terms: Collection[str]) -> np.ndarray:
         """The ids of those of the distinct terms that have one."""

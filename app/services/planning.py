@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate, islice, pairwise
+from itertools import islice
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ from app.clustering.assign import (
     score_weighted,
 )
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import idf, idf_array
+from app.clustering.score import Stacked, TermArrays, idf, idf_array
 from app.lsh.signatures import from_bytes
 from app.services.analysis import Analysis, EarlyProbe
 from app.services.index_cache import (
@@ -37,8 +37,6 @@ from app.services.index_cache import (
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from app.text.prior import prior_doc_share
-
-TermArrays = tuple[np.ndarray, np.ndarray]  # (term ids, values)
 
 
 @dataclass
@@ -123,27 +121,26 @@ def idf_weighted(
     lang: str,
     vectors: Sequence[TermArrays],
     config: ClusteringConfig,
-) -> list[TermArrays]:
-    """Each vector times the IDF of its terms; frequencies not yet known are read from
-    the database in one statement."""
+) -> Stacked:
+    """Each vector times the IDF of its terms, stacked; frequencies not yet known are
+    read from the database in one statement."""
+    stacked = Stacked.of(vectors)
     if not vectors:
-        return []
+        return stacked
     table = cache.table(lang)
     if table.docs is None:  # first: it decides whether the frequencies kept still hold
         table.learn_docs(repo.language_docs(session, lang))
         if not table.vocabulary_read:
             read_vocabulary(session, table)
     assert table.docs is not None  # learn_docs sets it
-    ids = np.concatenate([i for i, _ in vectors])
+    ids = stacked.ids
     unknown = table.unknown_terms(ids)
     if unknown:
         table.learn(unknown, repo.document_frequencies(session, lang, unknown))
-    weights = np.concatenate([v for _, v in vectors]) * idf_array(
+    weights = stacked.values * idf_array(
         table.df[ids], float(table.docs), table.prior[ids], config.prior_docs
     )
-    # slices, not np.split: this runs for every article's candidates
-    bounds = list(accumulate((len(i) for i, _ in vectors), initial=0))
-    return [(ids[a:b], weights[a:b]) for a, b in pairwise(bounds)]
+    return Stacked(ids, weights, stacked.lengths)
 
 
 def read_vocabulary(session: Session, table: TermTable) -> None:
@@ -335,7 +332,7 @@ def _decide(
     lang = analysis.prepared.lang
     raw = [terms]
     raw += [centroid_arrays(cache, lang, states[c.cluster_id]) for c in candidates]
-    article, *centroids = idf_weighted(session, cache, lang, raw, config)
+    article, centroids = idf_weighted(session, cache, lang, raw, config).first_and_rest()
     # The near-in-time bonus needs a publication date: an arrival is no evidence of
     # one news cycle (everything posted today arrives today), and the join threshold
     # was tuned with undated articles earning no bonus.

@@ -47,7 +47,7 @@ def split_if_two_stories(
     terms = _member_terms(session, cache, [m.pk for m in members])
     vectors = idf_weighted(
         session, cache, lang, [_member_arrays(cache, lang, m.pk, terms) for m in members], config
-    )
+    ).split()
     split = find_split(similarity_matrix(vectors), config.split_ratio, config.split_min_group)
     if split is None:
         return None

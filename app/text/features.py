@@ -46,18 +46,27 @@ def dup_shingles(body: str, size: int) -> frozenset[bytes]:
     return frozenset(word_shingles(words(body), size))
 
 
-def _content_tokens(text: str, stop: frozenset[str], numbers: bool) -> list[tuple[str, str, bool]]:
-    """(surface, lower case, starts a sentence) of the tokens that can be story terms."""
-    kept = []
-    for surface, sentence_start in scan(text):
-        if not MIN_TERM_LENGTH <= len(surface) <= MAX_TERM_LENGTH:
-            continue
-        if not numbers and surface[0].isdigit():
-            continue
-        lower = surface.casefold()  # may be longer than the surface ("ß" -> "ss")
-        if len(lower) <= MAX_TERM_LENGTH and lower not in stop:
-            kept.append((surface, lower, sentence_start))
-    return kept
+# A scanned token: (surface, case-folded, starts a sentence).
+Scanned = tuple[str, str, bool]
+
+
+def _scanned(text: str) -> list[Scanned]:
+    """Every token of ``scan`` with its case-folded form: the body's are the material
+    of both copy shingles and story terms, scanned once for both."""
+    return [(surface, surface.casefold(), start) for surface, start in scan(text)]
+
+
+def _content_tokens(tokens: list[Scanned], stop: frozenset[str], numbers: bool) -> list[Scanned]:
+    """The tokens that can be story terms."""
+    return [
+        token
+        for token in tokens
+        if MIN_TERM_LENGTH <= len(token[0]) <= MAX_TERM_LENGTH
+        and (numbers or not token[0][0].isdigit())
+        # the folded form may be longer than the surface ("ß" -> "ss")
+        and len(token[1]) <= MAX_TERM_LENGTH
+        and token[1] not in stop
+    ]
 
 
 def _number_term(surface: str) -> str:
@@ -66,9 +75,15 @@ def _number_term(surface: str) -> str:
 
 def story_terms(title: str | None, body: str, lang: str, weights: StoryWeights) -> dict[str, float]:
     """Weighted content terms: stopwords and numbers out, Snowball stems, names up."""
+    return _story_terms(_scanned(title or ""), _scanned(body), lang, weights)
+
+
+def _story_terms(
+    title: list[Scanned], body: list[Scanned], lang: str, weights: StoryWeights
+) -> dict[str, float]:
     numbers = weights.number_weight > 0
     stop = stopwords(lang)
-    title_tokens = _content_tokens(title or "", stop, numbers)
+    title_tokens = _content_tokens(title, stop, numbers)
     tokens = title_tokens + _content_tokens(body, stop, numbers)
     stems = stem_words(lang, [lower for _, lower, _ in tokens])
     n_title, lead_end = len(title_tokens), len(title_tokens) + weights.lead_tokens
@@ -111,7 +126,10 @@ def _strongest(terms: dict[str, float], limit: int) -> dict[str, float]:
 def build_features(
     title: str | None, body: str, lang: str, shingle_size: int, weights: StoryWeights
 ) -> Features:
+    """Both feature sets, from one scan of the body: the case-folded tokens are the
+    copy shingles' words (``words``) and the story terms' material alike."""
+    scanned = _scanned(body)
     return Features(
-        dup_shingles=dup_shingles(body, shingle_size),
-        story_terms=story_terms(title, body, lang, weights),
+        dup_shingles=frozenset(word_shingles([lower for _, lower, _ in scanned], shingle_size)),
+        story_terms=_story_terms(_scanned(title or ""), scanned, lang, weights),
     )

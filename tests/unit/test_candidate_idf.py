@@ -5,7 +5,7 @@ loses more than the event that also shares the article's own terms."""
 import numpy as np
 import pytest
 
-from app.clustering.score import cosines
+from app.clustering.score import Stacked, cosines
 
 # term ids: 0-3 the storyline's vocabulary (held by every candidate), 4-5 the
 # airstrike's own terms, 6-7 the ceasefire talks' own terms
@@ -18,7 +18,7 @@ def vector(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 def scores(article, centroids, exponent: float) -> list[float]:
     scratch = np.zeros(16)
-    result = cosines(*article, centroids, scratch, exponent)
+    result = cosines(*article, Stacked.of(centroids), scratch, exponent)
     assert not scratch.any()  # left zeroed for the next caller
     return result
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.clustering.assign import ClusterScore, decide_story
 from app.clustering.config import ClusteringConfig
-from app.clustering.score import add_to_centroid, cosine, idf, truncate
+from app.clustering.score import Stacked, add_to_centroid, cosine, idf, truncate
 from evaluation.metrics import adjusted_rand_index, bcubed, errors, pairwise
 
 GOLD = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
@@ -93,7 +93,9 @@ def test_time_bonus_only_for_dated_articles_close_to_the_cluster():
     scratch = np.zeros(2)
 
     def score(published):
-        return score_weighted(article, [cluster], [centroid], scratch, published, config)[0]
+        return score_weighted(
+            article, [cluster], Stacked.of([centroid]), scratch, published, config
+        )[0]
 
     assert score(None).score == pytest.approx(2**-0.5)
     assert score(datetime(2020, 1, 13)).score == pytest.approx(score(None).score * 1.5)
