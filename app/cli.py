@@ -321,6 +321,16 @@ def _cuts(text: str) -> list[float]:
     return cuts
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
     from evaluation import tuning
 
@@ -359,10 +369,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("file")
     ingest.add_argument("--quiet", action="store_true")
     ingest.add_argument(
-        "--workers", type=int, default=None, help="analysis processes (default: cores - 1)"
+        "--workers", type=_positive, default=None, help="analysis processes (default: cores - 1)"
     )
     ingest.add_argument(
-        "--batch-size", type=int, default=200, help="articles per writing transaction"
+        "--batch-size",
+        type=_positive,
+        default=None,
+        help="articles per writing transaction (default: 1000 on SQLite, 200 on PostgreSQL)",
     )
     ingest.set_defaults(func=cmd_ingest)
 

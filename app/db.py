@@ -139,8 +139,8 @@ SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 def checkpoints_in_background(engine: Engine, interval_s: float = 1.0) -> Iterator[None]:
     """SQLite: while inside, a thread of its own copies the write-ahead log into the
     database file (passive checkpoints, which never block a writer), and the engine's
-    connections do not checkpoint at their commits. With bulk ingest's 200-article
-    transactions every commit passed SQLite's 1,000-page mark and checkpointed on the
+    connections do not checkpoint at their commits. With bulk ingest's transactions
+    (200 articles then) every commit passed SQLite's 1,000-page mark and checkpointed on the
     writer's thread: about 6 % of bulk ingest's time. Nothing for PostgreSQL or an
     in-memory database."""
     path = engine.url.database if engine.dialect.name == "sqlite" else None

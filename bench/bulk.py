@@ -59,7 +59,7 @@ def datasketch_pipeline(path: Path) -> dict:
     return {"documents": documents, "seconds": seconds, "per_second": documents / seconds}
 
 
-def ours(path: Path, url: str, workers: int | None, batch_size: int) -> dict:
+def ours(path: Path, url: str, workers: int | None, batch_size: int | None) -> dict:
     settings = Settings(database_url=url)
     config = settings.clustering()
     migrate.upgrade(url)
@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--limit", type=int, help="only the first N records")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: bulk ingest's")
     parser.add_argument("--postgres", help="a PostgreSQL server URL to run on as well")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()

@@ -149,3 +149,28 @@ def test_an_unmigrated_database_is_one_clear_error_not_one_per_line(tmp_path, ca
     assert "at revision 4f2c8e1b7a95" in capsys.readouterr().err
     migrate.upgrade(url)
     assert main(["ingest", str(path), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("option", ["--batch-size", "--workers"])
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_batch_size_and_workers_must_be_positive_whole_numbers(
+    tmp_path, capsys, cli_database, sessions, option, value
+):
+    path = tmp_path / "articles.jsonl"
+    write_file(path)
+    with pytest.raises(SystemExit) as exited:
+        main(["ingest", str(path), "--quiet", option, value])
+    assert exited.value.code == 2
+    assert option in capsys.readouterr().err
+    with sessions() as session:
+        assert repo.count_articles(session) == 0  # refused before anything was read
+
+
+def test_the_help_names_the_default_batch_size(capsys):
+    from app.services.bulk import DEFAULT_BATCH_SIZE
+
+    with pytest.raises(SystemExit):
+        main(["ingest", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+    assert f"{DEFAULT_BATCH_SIZE['sqlite']} on SQLite" in shown
+    assert f"{DEFAULT_BATCH_SIZE['postgresql']} on PostgreSQL" in shown
