@@ -2,6 +2,7 @@
 batches, with the clusters of one-at-a-time ingest."""
 
 import json
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +12,7 @@ from app.cli import main, parse_record
 from app.services import ingest
 from app.services.index_cache import cache_for
 from app.store import repo
-from tests.records import write_file
+from tests.records import RECORDS, write_file
 
 
 @pytest.fixture
@@ -174,3 +175,40 @@ def test_the_help_names_the_default_batch_size(capsys):
     shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
     assert f"{DEFAULT_BATCH_SIZE['sqlite']} on SQLite" in shown
     assert f"{DEFAULT_BATCH_SIZE['postgresql']} on PostgreSQL" in shown
+
+
+def test_a_failing_writer_ends_the_run_while_lines_wait_to_be_read(tmp_path, settings, sessions):
+    """The workers are held a window ahead of the writer; when the writer fails, the
+    pool's reading thread must not wait on that window forever."""
+    from app.services.bulk import bulk_ingest
+
+    path = tmp_path / "many.jsonl"
+    with path.open("w", encoding="utf-8") as handle:  # more lines than the window holds
+        for i in range(300):
+            handle.write(json.dumps({"id": f"n{i}", "text": f"{RECORDS[i % 7][1]} {i}"}) + "\n")
+
+    def fail(_done: int) -> None:
+        raise RuntimeError("the writer failed")
+
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            bulk_ingest(
+                path,
+                sessions,
+                settings.clustering(),
+                200_000,
+                parse_record,
+                workers=1,
+                batch_size=2,
+                progress=fail,
+            )
+        except RuntimeError as exc:
+            outcome.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive(), "bulk ingest hung after its writer failed"
+    assert [str(exc) for exc in outcome] == ["the writer failed"]

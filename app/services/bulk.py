@@ -12,6 +12,7 @@ import fcntl
 import multiprocessing
 import multiprocessing.pool
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -134,11 +135,13 @@ def bulk_ingest(
     setup = (parse, config, max_text_chars, database_url)
     with (
         _ResultPool(workers, _init_worker, setup, context=context) as pool,
+        _Window(max(2 * batch_size, 4 * _CHUNK)) as window,  # closed before the pool ends
         checkpoints_in_background(engine),
         vacuums_in_background(engine),
     ):
         _widen_pipes(pool)
-        outcomes = _prior_loaded(pool.imap(analyse_line, read_lines(path), chunksize=16))
+        analysed = pool.imap(analyse_line, window.admitted(read_lines(path)), chunksize=_CHUNK)
+        outcomes = _prior_loaded(window.taken(analysed))
         for batch in _batches(outcomes, batch_size):
             _write_batch(sessions, batch, config, summary)
             progress(len(batch))
@@ -151,6 +154,39 @@ def _checked_batch_size(batch_size: int | None, dialect: str) -> int:
     if batch_size < 1:
         raise ValueError(f"a batch holds at least one article, not {batch_size}")
     return batch_size
+
+
+_CHUNK = 16  # lines per task sent to a worker
+
+
+class _Window:
+    """At most ``size`` lines read ahead of the writer: the pool would otherwise read the
+    whole file while workers outpace the writer (on a many-core machine they do), and
+    hold every analysis (about 20 KB each) in memory until the writer takes it; and an
+    early probe made that far ahead is older than the postings the writer remembers, so
+    the writer probes again. ``size`` must exceed a task's lines, or a task never fills."""
+
+    def __init__(self, size: int) -> None:
+        self._free = threading.Semaphore(size)
+        self._closed = threading.Event()
+
+    def __enter__(self) -> _Window:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._closed.set()  # the pool's task thread must not wait on us while it ends
+
+    def admitted(self, lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+        for line in lines:
+            while not self._free.acquire(timeout=0.1):
+                if self._closed.is_set():
+                    return
+            yield line
+
+    def taken(self, outcomes: Iterable[Outcome]) -> Iterator[Outcome]:
+        for outcome in outcomes:
+            self._free.release()
+            yield outcome
 
 
 class _ResultPool(multiprocessing.pool.Pool):
