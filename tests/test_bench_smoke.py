@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bench import bulk, http, worst_case
+from bench import bulk, http, worst_case, writer_cost
 from tests.records import write_file
 
 
@@ -15,6 +15,14 @@ def test_bulk_benchmark_runs_both_sides(tmp_path):
     assert reference["documents"] == 8 and reference["per_second"] > 0
     ours = bulk.ours(path, f"sqlite:///{tmp_path}/bench.db", workers=1, batch_size=3)
     assert ours["created"] == 8 and ours["failed"] == 0
+
+
+def test_writer_cost_benchmark_replays_every_record(tmp_path):
+    path = tmp_path / "records.jsonl"
+    write_file(path)
+    result = writer_cost.measure(path, limit=100, batch_size=3, timer=True)
+    assert result["articles"] == 8 and result["created"] == 8
+    assert result["writer_ms_per_article"] > 0
 
 
 @pytest.mark.skipif(
