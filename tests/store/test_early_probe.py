@@ -3,6 +3,8 @@ completes the probe with what it wrote since. Completed, it must read exactly wh
 writer's own probe would read now; when it cannot know (a rollback, another writer),
 the writer probes itself."""
 
+import random
+
 import pytest
 
 from app.db import make_engine, make_sessionmaker
@@ -132,3 +134,28 @@ def test_recent_postings_keep_two_generations(monkeypatch):
     assert recent.newer((1, 5), 12, cap=2) == [15, 14]  # the newest, across generations
     assert recent.newer((1, 5), 13, cap=1) == [15]
     assert recent.newer((1, 6), 12, cap=10) == []
+
+
+def test_newer_postings_are_the_newest_above_the_snapshot_across_generations(monkeypatch):
+    monkeypatch.setattr(RecentPostings, "KEEP", 7)
+    rng = random.Random(3)
+    recent = RecentPostings()
+    recent.start(0)
+    for pk in range(1, 40):
+        recent.add(pk, {1: rng.sample(range(6), 2), 2: [rng.randrange(3)]})
+    pairs = [(index, key) for index in (1, 2) for key in range(7)]
+    for snapshot in range(0, 42, 3):
+        for cap in (1, 2, 5, 40):
+            expected = [
+                sorted(
+                    (
+                        pk
+                        for generation in (recent.current, recent.previous)
+                        for pk in generation.get(pair, ())
+                        if pk > snapshot
+                    ),
+                    reverse=True,
+                )[:cap]
+                for pair in pairs
+            ]
+            assert recent.newer_of(pairs, snapshot, cap) == expected
