@@ -38,6 +38,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker, make_snapshot_reader
 from app.services import ingest
 from app.services.analysis import analyse_article, slim
+from app.services.bulk import read_lines
 from app.services.planning import probed_early
 from app.store import migrate
 from app.text.prior import load_prior
@@ -48,12 +49,10 @@ _COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
 def analysed(path: Path, limit: int, settings: Settings) -> list:
     """The first ``limit`` records, analysed as bulk ingest's workers analyse them."""
     config = settings.clustering()
-    with path.open(encoding="utf-8") as handle:
-        lines = islice((line for line in handle if line.strip()), limit)
-        return [
-            slim(analyse_article(parse_record(line), config, settings.max_text_chars))
-            for line in lines
-        ]
+    return [
+        slim(analyse_article(parse_record(line.decode()), config, settings.max_text_chars))
+        for _, line in islice(read_lines(path), limit)
+    ]
 
 
 def replay(
@@ -85,7 +84,9 @@ def replay(
                 with sessions() as session:
                     results = ingest.ingest_batch(session, batch, config)
                 spent += time.process_time() - started
-                created += sum(getattr(result, "created", False) is True for result in results)
+                created += sum(
+                    not isinstance(result, Exception) and result.created for result in results
+                )
         reader_engine.dispose()
         engine.dispose()
     return spent, created

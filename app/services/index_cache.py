@@ -355,32 +355,14 @@ class RecentPostings:
         return self.complete_above is not None and snapshot_pk >= self.complete_above
 
     def newer(self, pair: tuple[int, int], snapshot_pk: int, cap: int) -> list[int]:
-        """The pair's pks newer than the snapshot, newest first, at most ``cap``."""
-        return self.newer_of([pair], snapshot_pk, cap)[0]
-
-    def newer_of(
-        self, pairs: Iterable[tuple[int, int]], snapshot_pk: int, cap: int
-    ) -> list[list[int]]:
-        """``newer`` of each pair, in one loop (it runs for the 96 keys of every article
-        a bulk writer decides). A common key's list is long: copying it whole per probe
-        cost more than the rest, so only its newest ``cap`` are sliced."""
-        current, previous = self.current.get, self.previous.get
-        answers: list[list[int]] = []
-        for pair in pairs:
-            found: list[int] = []
-            newest = current(pair)
-            if newest and newest[-1] > snapshot_pk:
-                start = max(bisect_right(newest, snapshot_pk), len(newest) - cap)
-                found = newest[start:][::-1]
-            # the older generation's pks are all below this one's (pks only grow): it can
-            # add some only when this one's oldest is above the snapshot
-            if not newest or (len(found) < cap and newest[0] > snapshot_pk):
-                older = previous(pair)
-                if older and older[-1] > snapshot_pk:
-                    room = cap - len(found)
-                    found += older[max(bisect_right(older, snapshot_pk), len(older) - room) :][::-1]
-            answers.append(found)
-        return answers
+        """The pair's pks newer than the snapshot, newest first, at most ``cap`` (a
+        common key's list is long: copying it whole per probe cost more than the rest)."""
+        found: list[int] = []
+        for pks in (self.current.get(pair), self.previous.get(pair)):  # newest first
+            if pks and len(found) < cap:
+                start = max(bisect_right(pks, snapshot_pk), len(pks) - (cap - len(found)))
+                found += pks[start:][::-1]
+        return found
 
 
 @dataclass

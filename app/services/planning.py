@@ -230,7 +230,7 @@ def completed_probe(
 ) -> tuple[Counter, Counter]:
     """An early probe plus the postings written since its snapshot."""
     n_dup, snapshot = len(analysis.dup_keys), early.snapshot_pk
-    newer = recent.newer_of(probe_pairs(analysis), snapshot, cap)
+    newer = [recent.newer(pair, snapshot, cap) for pair in probe_pairs(analysis)]
     pks, dup_found = early.pks.tolist(), sum(early.per_key[:n_dup])
     dup = _with_newer(pks[:dup_found], early.per_key[:n_dup], newer[:n_dup], cap)
     story = _with_newer(pks[dup_found:], early.per_key[n_dup:], newer[n_dup:], cap)

@@ -158,4 +158,4 @@ def test_newer_postings_are_the_newest_above_the_snapshot_across_generations(mon
                 )[:cap]
                 for pair in pairs
             ]
-            assert recent.newer_of(pairs, snapshot, cap) == expected
+            assert [recent.newer(pair, snapshot, cap) for pair in pairs] == expected
