@@ -331,12 +331,23 @@ def _positive(text: str) -> int:
     return value
 
 
+def _joint_sweep(spec: str) -> tuple[str, list[float]]:
+    """ "join_threshold=0.10:0.20:0.02" -> the parameter and its values."""
+    from evaluation import tuning
+
+    name, sep, values = spec.partition("=")
+    if not sep or not name or not values:
+        raise ValueError(f"--with takes NAME=VALUES, as in join_threshold=0.10:0.20:0.02: {spec!r}")
+    return name.strip(), tuning.grid(values)
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
     from evaluation import tuning
 
     try:
         values = tuning.grid(args.values)
-        result = tuning.run(Path(args.data), args.param, values, args.workers, args.orders)
+        joint = _joint_sweep(args.joint) if args.joint else None
+        result = tuning.run(Path(args.data), args.param, values, args.workers, args.orders, joint)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -401,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="score each value as the mean over file order and ORDERS - 1 seeded shuffles "
         "of what the data leaves unordered (see eval --shuffle)",
+    )
+    tune.add_argument(
+        "--with",
+        dest="joint",
+        metavar="NAME=VALUES",
+        help="sweep a second setting alongside (every pair is scored and each protocol "
+        "chooses a pair), as in join_threshold=0.10:0.20:0.02",
     )
     tune.add_argument("--json", action="store_true")
     tune.set_defaults(func=cmd_tune)

@@ -12,6 +12,10 @@ A value is chosen by the mean, over the tuning sets, of (BCubed F1 + pairwise F1
 (each set counts once, whatever its size); ties go to the value nearest the shipped
 default. Every score comes from `story-clusters eval`'s own code on a fresh database.
 
+With a second parameter swept alongside (``joint``: the join threshold, say, for a term
+weight that moves every score), each protocol chooses the pair, so a weight is not
+judged at a threshold tuned for another weight.
+
 ``batch_threshold`` is not a service setting: it runs the offline batch baseline
 (``evaluation.baseline``) through the same protocols, at each cut, so the service and
 the reference it is compared with are chosen the same way.
@@ -59,34 +63,44 @@ class Score:
         return (self.bcubed + self.pairwise) / 2
 
 
+Point = float | tuple[float, ...]  # one parameter's value, or a joint sweep's values
+
+
 @dataclass(frozen=True)
 class Row:
     protocol: str
     tuned_on: tuple[str, ...]
-    chosen: float
+    chosen: Point
     scored_on: str
     score: Score
     shipped: Score | None  # the shipped default on the same scored set (none for the baseline)
 
 
-def score_one(job: tuple[str, str, float, str, int | None]) -> tuple[str, float, Score]:
-    """One eval run: a subset at one parameter value, in one arrival order (a shuffle
-    seed for what the data leaves unordered, or None: file order), on a fresh SQLite
-    file."""
-    data_dir, subset, value, param, order = job
-    if param == BATCH:
+def score_one(
+    job: tuple[str, str, Point, tuple[str, ...], int | None],
+) -> tuple[str, Point, Score]:
+    """One eval run: a subset at one point (a value of each parameter swept), in one
+    arrival order (a shuffle seed for what the data leaves unordered, or None: file
+    order), on a fresh SQLite file."""
+    data_dir, subset, point, params, order = job
+    if params == (BATCH,):
+        assert isinstance(point, float)
         records, similarities = _batch_inputs(data_dir, subset, order)
-        batch = baseline.evaluate_batch(records, value, similarities)
-        return subset, value, Score(batch["bcubed"]["f1"], batch["pairwise"]["f1"])
+        batch = baseline.evaluate_batch(records, point, similarities)
+        return subset, point, Score(batch["bcubed"]["f1"], batch["pairwise"]["f1"])
     file, filters = SUBSETS[subset]
     records = load_records(Path(data_dir) / file, filters, order)
+    overrides: dict[str, Any] = dict(zip(params, _values(point), strict=True))
     with tempfile.TemporaryDirectory() as tmp:
-        overrides: dict[str, Any] = {param: value}
         settings = Settings(database_url=f"sqlite:///{tmp}/tune.db", **overrides)
         report = evaluate(records, settings)
     if report.errors:
-        raise RuntimeError(f"{subset} at {param}={value}: {len(report.errors)} articles failed")
-    return subset, value, Score(report.bcubed.f1, report.pairwise.f1)
+        raise RuntimeError(f"{subset} at {overrides}: {len(report.errors)} articles failed")
+    return subset, point, Score(report.bcubed.f1, report.pairwise.f1)
+
+
+def _values(point: Point) -> tuple[float, ...]:
+    return point if isinstance(point, tuple) else (point,)
 
 
 @lru_cache(maxsize=8)
@@ -104,17 +118,21 @@ def arrival_orders(count: int) -> list[int | None]:
 
 
 def score_grid(
-    data_dir: Path, param: str, values: Sequence[float], workers: int, orders: int = 1
-) -> dict[tuple[str, float], Score]:
-    """Each subset at each value, averaged over ``orders`` arrival orders: an online
+    data_dir: Path,
+    params: tuple[str, ...],
+    points: Sequence[Point],
+    workers: int,
+    orders: int = 1,
+) -> dict[tuple[str, Point], Score]:
+    """Each subset at each point, averaged over ``orders`` arrival orders: an online
     clusterer's scores depend on the order, and a choice should not rest on one."""
     jobs = [
-        (str(data_dir), subset, value, param, order)
+        (str(data_dir), subset, point, params, order)
         for subset in SUBSETS
-        for value in values
+        for point in points
         for order in arrival_orders(orders)
     ]
-    runs: dict[tuple[str, float], list[Score]] = {}
+    runs: dict[tuple[str, Point], list[Score]] = {}
     with ProcessPoolExecutor(workers) as pool:
         for subset, value, score in pool.map(score_one, jobs):
             runs.setdefault((subset, value), []).append(score)
@@ -127,20 +145,26 @@ def _mean(scores: Sequence[Score]) -> Score:
 
 
 def choose(
-    scores: dict[tuple[str, float], Score],
+    scores: dict[tuple[str, Point], Score],
     tuning: Sequence[str],
-    values: Sequence[float],
-    default: float | None,
-) -> float:
-    def merit(value: float) -> tuple[float, float]:
+    values: Sequence[Point],
+    default: Point | None,
+) -> Point:
+    def merit(value: Point) -> tuple[float, float]:
         mean = sum(scores[(subset, value)].objective for subset in tuning) / len(tuning)
-        return round(mean, 6), -abs(value - default) if default is not None else -value
+        return round(mean, 6), -_distance(value, default)
 
     return max(values, key=merit)
 
 
+def _distance(value: Point, default: Point | None) -> float:
+    """How far a point is from the shipped one (without one: from zero), for ties."""
+    origin = _values(default) if default is not None else (0.0,) * len(_values(value))
+    return sum(abs(v - d) for v, d in zip(_values(value), origin, strict=True))
+
+
 def protocols(
-    scores: dict[tuple[str, float], Score], values: Sequence[float], default: float | None
+    scores: dict[tuple[str, Point], Score], values: Sequence[Point], default: Point | None
 ) -> list[Row]:
     rows = []
     chosen = choose(scores, ["ecb_traindev"], values, default)
@@ -168,23 +192,56 @@ def grid(spec: str) -> list[float]:
     return [round(start + i * step, 6) for i in range(count)]
 
 
-def run(data_dir: Path, param: str, values: list[float], workers: int, orders: int = 1) -> dict:
+def run(
+    data_dir: Path,
+    param: str,
+    values: list[float],
+    workers: int,
+    orders: int = 1,
+    joint: tuple[str, list[float]] | None = None,
+) -> dict:
+    """The protocols for ``param`` over ``values``; with ``joint`` (another parameter and
+    its values), for every pair of the two."""
     if orders < 1:
         raise ValueError("--orders must be at least 1 (the file order)")
-    if param != BATCH and param not in ClusteringConfig.names():
-        raise ValueError(f"{param!r} is not an algorithm parameter (nor {BATCH!r})")
-    default = getattr(ClusteringConfig(), param) if param != BATCH else None
-    if default is not None and default not in values:
-        values = sorted([*values, default])
-    scores = score_grid(data_dir, param, values, workers, orders)
+    params: tuple[str, ...] = (param,) if joint is None else (param, joint[0])
+    for name in params:
+        if name not in ClusteringConfig.names() and (name != BATCH or joint is not None):
+            raise ValueError(
+                f"{name!r} is not an algorithm parameter"
+                + ("" if joint is not None else f" (nor {BATCH!r})")
+            )
+    if len(set(params)) != len(params):
+        raise ValueError(f"{param!r} cannot be swept jointly with itself")
+    values = _with_default(param, values)
+    points: list[Point] = list(values)
+    default: Point | None = getattr(ClusteringConfig(), param) if param != BATCH else None
+    if joint is not None:
+        name, joint_values = joint[0], _with_default(joint[0], joint[1])
+        points = [(v, w) for v in values for w in joint_values]
+        default = (getattr(ClusteringConfig(), param), getattr(ClusteringConfig(), name))
+    scores = score_grid(data_dir, params, points, workers, orders)
     return {
         "param": param,
+        "joint": params[1] if joint is not None else None,
         "default": default,
         "orders": orders,
-        "values": values,
-        "rows": [_row_dict(row) for row in protocols(scores, values, default)],
-        "grid": {f"{s}@{v}": score.__dict__ for (s, v), score in sorted(scores.items())},
+        "values": points,
+        "rows": [_row_dict(row) for row in protocols(scores, points, default)],
+        "grid": {
+            f"{s}@{'/'.join(map(str, _values(v)))}": score.__dict__
+            for (s, v), score in sorted(scores.items())
+        },
     }
+
+
+def _with_default(param: str, values: list[float]) -> list[float]:
+    """The values swept, with the shipped default among them (it is what rows compare
+    with)."""
+    if param == BATCH:
+        return values
+    default = getattr(ClusteringConfig(), param)
+    return values if default in values else sorted([*values, default])
 
 
 def _row_dict(row: Row) -> dict:
@@ -202,11 +259,12 @@ def _row_dict(row: Row) -> dict:
 
 
 def format_table(result: dict) -> str:
-    param = result["param"]
+    param = result["param"] + (f" / {result['joint']}" if result.get("joint") else "")
+    default = result["default"]
+    shipped_at = "–" if default is None else " / ".join(map(str, _values(_point(default))))
     lines = [
         f"| protocol | tuned on | {param} | scored on | BCubed F1 | pairwise F1 "
-        f"| shipped ({result['default'] if result['default'] is not None else '–'}) "
-        "BCubed / pairwise |",
+        f"| shipped ({shipped_at}) BCubed / pairwise |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in result["rows"]:
@@ -216,8 +274,14 @@ def format_table(result: dict) -> str:
             else "–"
         )
         lines.append(
-            f"| {row['protocol']} | {' + '.join(row['tuned_on'])} | {row['chosen']} "
+            f"| {row['protocol']} | {' + '.join(row['tuned_on'])} "
+            f"| {' / '.join(map(str, _values(_point(row['chosen']))))} "
             f"| {row['scored_on']} | {row['bcubed_f1']:.4f} | {row['pairwise_f1']:.4f} "
             f"| {shipped} |"
         )
     return "\n".join(lines)
+
+
+def _point(value) -> Point:
+    """A point as JSON gives it back (a list for a joint sweep)."""
+    return tuple(value) if isinstance(value, list) else value

@@ -64,3 +64,38 @@ def test_a_shuffle_reorders_only_what_the_data_leaves_unordered(tmp_path):
     for seed in (None, 1, 2):
         order = [r["published"] for r in load_records(dated, {}, shuffle=seed)]
         assert order == sorted(days)  # dates still decide; only ties move
+
+
+def test_a_joint_sweep_chooses_the_pair_on_the_tuning_sets_only():
+    # a weight is only good with the threshold that suits it: judged at another
+    # weight's best threshold it would lose
+    points = [(w, t) for w in (1.0, 2.0) for t in VALUES]
+    best = {"ecb_traindev": (2.0, 0.1), "ecb_test": (1.0, 0.3), "gvc": (2.0, 0.1)}
+    best["newswcl50"] = (1.0, 0.2)
+    scores = {
+        (s, p): Score(1.0, 1.0) if p == best[s] else Score(0.5, 0.5) for s in best for p in points
+    }
+    rows = {(r.protocol, r.scored_on): r for r in protocols(scores, points, default=(1.0, 0.2))}
+    assert rows[("ECB+ train+dev", "NewsWCL50")].chosen == (2.0, 0.1)
+    assert rows[("ECB+ train+dev", "ECB+")].score == Score(0.5, 0.5)
+    # NewsWCL50 held out: ECB+ and GVC agree on (2.0, 0.1), NewsWCL50's own best is not it
+    held_out = rows[("leave one out", "NewsWCL50")]
+    assert held_out.chosen == (2.0, 0.1) and held_out.shipped == Score(1.0, 1.0)
+
+
+def test_joint_ties_go_to_the_pair_nearest_the_shipped_one():
+    points = [(w, t) for w in (1.0, 2.0, 4.0) for t in VALUES]
+    flat = {("gvc", p): Score(0.9, 0.9) for p in points}
+    assert choose(flat, ["gvc"], points, default=(2.0, 0.2)) == (2.0, 0.2)
+
+
+def test_tune_refuses_a_malformed_or_impossible_joint_sweep(tmp_path, capsys):
+    from app.cli import main
+
+    assert main(["tune", str(tmp_path), "--param", "number_weight", "--with", "oops"]) == 2
+    assert "NAME=VALUES" in capsys.readouterr().err
+    assert main(["tune", str(tmp_path), "--with", "join_threshold=0.1,0.2"]) == 2
+    assert "with itself" in capsys.readouterr().err
+    joint = ["--with", "join_threshold=0.1"]
+    assert main(["tune", str(tmp_path), "--param", "batch_threshold", *joint]) == 2
+    assert "not an algorithm parameter" in capsys.readouterr().err
