@@ -48,7 +48,7 @@ def test_the_baseline_goes_through_the_tuning_protocols_without_a_shipped_value(
     folder = tmp_path / "gvc-devtest"
     folder.mkdir()
     (folder / "gvc_devtest.jsonl").write_text("\n".join(json.dumps(r) for r in records))
-    subset, value, score = score_one((str(tmp_path), "gvc", 0.3, BATCH, None))
+    subset, value, score = score_one((str(tmp_path), "gvc", 0.3, (BATCH,), None))
     direct = evaluate_batch(records, 0.3)
     assert (subset, value) == ("gvc", 0.3)
     assert score == Score(direct["bcubed"]["f1"], direct["pairwise"]["f1"])
