@@ -99,3 +99,22 @@ def test_tune_refuses_a_malformed_or_impossible_joint_sweep(tmp_path, capsys):
     joint = ["--with", "join_threshold=0.1"]
     assert main(["tune", str(tmp_path), "--param", "batch_threshold", *joint]) == 2
     assert "not an algorithm parameter" in capsys.readouterr().err
+
+
+def test_a_joint_sweep_reads_back_from_json_and_names_both_settings():
+    import json
+
+    from evaluation.tuning import _row_dict, format_table
+
+    points = [(w, t) for w in (1.0, 2.0) for t in VALUES]
+    scores = {
+        (s, p): Score(1.0, 1.0) if p == (2.0, 0.1) else Score(0.5, 0.5)
+        for s in ("ecb_traindev", "ecb_test", "gvc", "newswcl50")
+        for p in points
+    }
+    rows = [_row_dict(row) for row in protocols(scores, points, default=(1.0, 0.2))]
+    result = {"param": "number_weight", "joint": "join_threshold", "default": (1.0, 0.2)}
+    table = format_table(json.loads(json.dumps(result | {"rows": rows})))
+    assert "| number_weight / join_threshold |" in table
+    assert "shipped (1.0 / 0.2)" in table
+    assert table.count("| 2.0 / 0.1 |") == 6  # every protocol's row names the pair
