@@ -61,6 +61,27 @@ def test_centroid_sums_unit_vectors_and_subtracts():
     assert cosine({"a": 1.0}, {"b": 2.0}) == 0.0
 
 
+def test_truncate_keeps_the_highest_values_and_breaks_ties_by_term():
+    import random
+
+    # equal values are common (a one-member centroid is one unit vector): which terms
+    # survive the cut, and in which order, must not depend on insertion order
+    assert list(truncate({"d": 1.0, "b": 2.0, "a": 1.0, "c": 1.0}, 3).items()) == [
+        ("b", 2.0),
+        ("a", 1.0),
+        ("c", 1.0),
+    ]
+    rnd = random.Random(7)
+    for _ in range(300):
+        terms = [f"t{rnd.randrange(400)}" for _ in range(rnd.randrange(1, 300))]
+        vector = {t: rnd.choice([0.25, 0.5, rnd.random()]) for t in terms}
+        keep = rnd.randrange(1, 200)
+        expected = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[:keep]
+        assert list(truncate(vector, keep).items()) == (
+            expected if len(vector) > keep else list(vector.items())
+        )
+
+
 def test_decide_joins_best_and_merges_only_above_merge_threshold():
     config = ClusteringConfig(join_threshold=0.3, merge_threshold=0.6)
     scores = [ClusterScore(1, 0.7, 5), ClusterScore(2, 0.65, 3), ClusterScore(3, 0.4, 2)]
