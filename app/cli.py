@@ -331,22 +331,12 @@ def _positive(text: str) -> int:
     return value
 
 
-def _joint_sweep(spec: str) -> tuple[str, list[float]]:
-    """ "join_threshold=0.10:0.20:0.02" -> the parameter and its values."""
-    from evaluation import tuning
-
-    name, sep, values = spec.partition("=")
-    if not sep or not name or not values:
-        raise ValueError(f"--with takes NAME=VALUES, as in join_threshold=0.10:0.20:0.02: {spec!r}")
-    return name.strip(), tuning.grid(values)
-
-
 def cmd_tune(args: argparse.Namespace) -> int:
     from evaluation import tuning
 
     try:
         values = tuning.grid(args.values)
-        joint = _joint_sweep(args.joint) if args.joint else None
+        joint = tuning.joint_sweep(args.joint) if args.joint else None
         result = tuning.run(Path(args.data), args.param, values, args.workers, args.orders, joint)
     except ValueError as exc:
         print(exc, file=sys.stderr)

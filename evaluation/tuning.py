@@ -28,8 +28,9 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.clustering.config import ClusteringConfig
 from app.config import Settings
@@ -192,6 +193,14 @@ def grid(spec: str) -> list[float]:
     return [round(start + i * step, 6) for i in range(count)]
 
 
+def joint_sweep(spec: str) -> tuple[str, list[float]]:
+    """ "join_threshold=0.10:0.20:0.02" -> the parameter and its values (``--with``)."""
+    name, sep, values = spec.partition("=")
+    if not sep or not name.strip() or not values:
+        raise ValueError(f"--with takes NAME=VALUES, as in join_threshold=0.10:0.20:0.02: {spec!r}")
+    return name.strip(), grid(values)
+
+
 def run(
     data_dir: Path,
     param: str,
@@ -204,26 +213,22 @@ def run(
     its values), for every pair of the two."""
     if orders < 1:
         raise ValueError("--orders must be at least 1 (the file order)")
-    params: tuple[str, ...] = (param,) if joint is None else (param, joint[0])
-    for name in params:
-        if name not in ClusteringConfig.names() and (name != BATCH or joint is not None):
-            raise ValueError(
-                f"{name!r} is not an algorithm parameter"
-                + ("" if joint is not None else f" (nor {BATCH!r})")
-            )
-    if len(set(params)) != len(params):
-        raise ValueError(f"{param!r} cannot be swept jointly with itself")
-    values = _with_default(param, values)
-    points: list[Point] = list(values)
-    default: Point | None = getattr(ClusteringConfig(), param) if param != BATCH else None
-    if joint is not None:
-        name, joint_values = joint[0], _with_default(joint[0], joint[1])
-        points = [(v, w) for v in values for w in joint_values]
-        default = (getattr(ClusteringConfig(), param), getattr(ClusteringConfig(), name))
+    sweeps = [(param, values)] if joint is None else [(param, values), joint]
+    params = tuple(name for name, _ in sweeps)
+    _check_params(params)
+    # each parameter's values with its shipped default among them (rows compare with it)
+    shipped = [_shipped(name) for name in params]
+    swept = [
+        vals if default is None or default in vals else sorted([*vals, default])
+        for (_, vals), default in zip(sweeps, shipped, strict=True)
+    ]
+    points: list[Point] = list(swept[0]) if joint is None else list(product(*swept))
+    # a joint sweep has no baseline cut in it (_check_params): every default is a value
+    default: Point | None = shipped[0] if joint is None else cast(Point, tuple(shipped))
     scores = score_grid(data_dir, params, points, workers, orders)
     return {
         "param": param,
-        "joint": params[1] if joint is not None else None,
+        "joint": joint[0] if joint is not None else None,
         "default": default,
         "orders": orders,
         "values": points,
@@ -235,13 +240,19 @@ def run(
     }
 
 
-def _with_default(param: str, values: list[float]) -> list[float]:
-    """The values swept, with the shipped default among them (it is what rows compare
-    with)."""
-    if param == BATCH:
-        return values
-    default = getattr(ClusteringConfig(), param)
-    return values if default in values else sorted([*values, default])
+def _check_params(params: tuple[str, ...]) -> None:
+    if len(params) > 1 and BATCH in params:
+        raise ValueError(f"{BATCH!r} is not a service setting: it cannot be swept jointly")
+    if len(set(params)) != len(params):
+        raise ValueError(f"{params[0]!r} cannot be swept jointly with itself")
+    for name in params:
+        if name != BATCH and name not in ClusteringConfig.names():
+            raise ValueError(f"{name!r} is not an algorithm parameter (nor {BATCH!r})")
+
+
+def _shipped(param: str) -> float | None:
+    """The shipped default (none for the baseline's cut)."""
+    return None if param == BATCH else getattr(ClusteringConfig(), param)
 
 
 def _row_dict(row: Row) -> dict:

@@ -98,7 +98,9 @@ def test_tune_refuses_a_malformed_or_impossible_joint_sweep(tmp_path, capsys):
     assert "with itself" in capsys.readouterr().err
     joint = ["--with", "join_threshold=0.1"]
     assert main(["tune", str(tmp_path), "--param", "batch_threshold", *joint]) == 2
-    assert "not an algorithm parameter" in capsys.readouterr().err
+    assert "cannot be swept jointly" in capsys.readouterr().err
+    assert main(["tune", str(tmp_path), "--param", "number_weight", "--with", "nope=1"]) == 2
+    assert "'nope' is not an algorithm parameter" in capsys.readouterr().err
 
 
 def test_a_joint_sweep_reads_back_from_json_and_names_both_settings():
