@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -158,17 +158,40 @@ def read_vocabulary(session: Session, table: TermTable) -> None:
 probe_observers: list[Callable[[str, Collection[int]], None]] = []
 
 
+class Candidates(NamedTuple):
+    """The articles one index's probe returned: their pks in the order the probe first
+    read them, and how many of the article's band keys each shares. (Arrays, not a
+    Counter: on a busy index a probe reads a thousand pks, and counting them into a
+    Counter and back out into arrays cost the writer more than ranking them.)"""
+
+    pks: np.ndarray
+    shared: np.ndarray
+
+    @classmethod
+    def read(cls, pks: np.ndarray) -> Candidates:
+        """From the pks as the probe read them, a pk once for every key it shares."""
+        unique, first, shared = np.unique(pks, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        return cls(unique[order], shared[order])
+
+    def without(self, pk: int | None) -> Candidates:
+        if pk is None:
+            return self
+        keep = self.pks != pk
+        return Candidates(self.pks[keep], self.shared[keep])
+
+    def items(self) -> list[tuple[int, int]]:
+        return list(zip(self.pks.tolist(), self.shared.tolist(), strict=True))
+
+
 def cluster_hits(
-    analysis: Analysis, story_hits: Counter, refs: RefTable, config: ClusteringConfig
-) -> Counter:
-    """Per candidate cluster, the keys shared with its best-matching member (summing
-    would favour big clusters), most first; ties in the order each cluster's first
-    candidate came (what ``Counter.most_common`` gives, without its heap). Candidates
-    dated outside the time window, if one is set, do not count."""
-    if not story_hits:
-        return Counter()
-    pks = np.fromiter(story_hits.keys(), dtype=np.int64, count=len(story_hits))
-    hits = np.fromiter(story_hits.values(), dtype=np.int64, count=len(story_hits))
+    analysis: Analysis, story: Candidates, refs: RefTable, config: ClusteringConfig
+) -> dict[int, int]:
+    """The candidate clusters to score, best first (``candidate_clusters`` of them), with
+    the keys shared with their best-matching member (summing would favour big
+    clusters); ties in the order each cluster's first candidate came. Candidates dated
+    outside the time window, if one is set, do not count."""
+    pks, hits = story
     keep = refs.known_among(pks)
     mine = analysis.prepared.article.placed_at
     if config.time_window_days > 0 and mine is not None:
@@ -178,15 +201,15 @@ def cluster_hits(
         keep &= np.isnan(published) | (apart <= config.time_window_days * 86400)
     pks, hits = pks[keep], hits[keep]
     if not pks.size:
-        return Counter()
+        return {}
     clusters = refs.cluster[pks]
     order = np.argsort(clusters, kind="stable")  # a cluster's candidates, in arrival order
     grouped = clusters[order]
-    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
     best = np.maximum.reduceat(hits[order], starts)
-    ranked = np.lexsort((order[starts], -best))  # most hits first, then first to arrive
-    ids, values = grouped[starts][ranked].tolist(), best[ranked].tolist()
-    return Counter(dict(zip(ids, values, strict=True)))
+    # most hits first, then first to arrive, as one key (arrival positions are distinct)
+    ranked = np.argsort(order[starts] - best * (len(pks) + 1))[: config.candidate_clusters]
+    return dict(zip(grouped[starts][ranked].tolist(), best[ranked].tolist(), strict=True))
 
 
 def probe_pairs(analysis: Analysis) -> list[tuple[int, int]]:
@@ -208,9 +231,8 @@ def probed_early(connection: Connection, analysis: Analysis, bucket_cap: int) ->
 
 def probe(
     session: Session, cache: IndexCache, analysis: Analysis, config: ClusteringConfig
-) -> tuple[Counter, Counter]:
-    """Candidates in the dup and the story index: article pk -> band keys shared, in
-    the order the probe found them."""
+) -> tuple[Candidates, Candidates]:
+    """Candidates in the dup and the story index."""
     early = analysis.early_probe
     if early is not None:
         recent = cache.recent
@@ -220,35 +242,45 @@ def probe(
             recent.start(repo.newest_article_pk(session) if newest is None else newest)
         if recent.covers(early.snapshot_pk):
             return completed_probe(early, analysis, recent, config.bucket_cap)
-    keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    hits_by_index = repo.bucket_store(session).probe(keys, config.bucket_cap)
-    return hits_by_index[DUP_INDEX], hits_by_index[STORY_INDEX]
+    pairs = probe_pairs(analysis)
+    _, pks, per_key = repo.probe_snapshot(session.connection(), pairs, config.bucket_cap)
+    return _by_index(pks, np.asarray(per_key, dtype=np.int64), len(analysis.dup_keys))
 
 
 def completed_probe(
     early: EarlyProbe, analysis: Analysis, recent: RecentPostings, cap: int
-) -> tuple[Counter, Counter]:
+) -> tuple[Candidates, Candidates]:
     """An early probe plus the postings written since its snapshot."""
-    n_dup, snapshot = len(analysis.dup_keys), early.snapshot_pk
-    newer = [recent.newer(pair, snapshot, cap) for pair in probe_pairs(analysis)]
-    pks, dup_found = early.pks.tolist(), sum(early.per_key[:n_dup])
-    dup = _with_newer(pks[:dup_found], early.per_key[:n_dup], newer[:n_dup], cap)
-    story = _with_newer(pks[dup_found:], early.per_key[n_dup:], newer[n_dup:], cap)
-    return Counter(dup), Counter(story)
+    newer = [recent.newer(pair, early.snapshot_pk, cap) for pair in probe_pairs(analysis)]
+    pks, per_key = _with_newer(early.pks, early.per_key, newer, cap)
+    return _by_index(pks, per_key, len(analysis.dup_keys))
 
 
-def _with_newer(pks: list[int], per_key: list[int], newer: list[list[int]], cap: int):
+def _by_index(pks: np.ndarray, per_key: np.ndarray, dup_keys: int) -> tuple[Candidates, Candidates]:
+    """The rows of a probe (dup keys first) as each index's candidates."""
+    dup_read = int(per_key[:dup_keys].sum())
+    return Candidates.read(pks[:dup_read]), Candidates.read(pks[dup_read:])
+
+
+def _with_newer(
+    pks: np.ndarray, per_key: list[int], newer: list[list[int]], cap: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Per key, the newer pks first (they are the newest), then the snapshot's, ``cap``
-    in all: the rows a probe now would read, in its order."""
-    if not any(newer):
-        return pks
-    merged: list[int] = []
-    start = 0
-    for found, extra in zip(per_key, newer, strict=True):
-        merged += extra  # at most cap (RecentPostings.newer)
-        merged += pks[start : start + found][: max(0, cap - len(extra))]
-        start += found
-    return merged
+    in all: the rows a probe now would read, in its order, and how many per key."""
+    found = np.asarray(per_key, dtype=np.int64)
+    extra = np.fromiter(map(len, newer), np.int64, len(newer))
+    if not extra.any():
+        return pks, found
+    kept = np.minimum(found, cap - extra)  # RecentPostings.newer gives at most cap
+    within = np.arange(len(pks)) - np.repeat(np.cumsum(found) - found, found)
+    from_snapshot = within < np.repeat(kept, found)
+    keys = np.arange(len(found))
+    # key by key, the newer before the snapshot's, each in the order it came
+    rank = np.concatenate(
+        (2 * np.repeat(keys, extra), 2 * np.repeat(keys, found)[from_snapshot] + 1)
+    )
+    read = np.concatenate((np.fromiter(chain.from_iterable(newer), np.int64), pks[from_snapshot]))
+    return read[np.argsort(rank, kind="stable")], extra + kept
 
 
 def plan(
@@ -260,12 +292,10 @@ def plan(
 ) -> Plan:
     dup_hits, story_hits = probe(session, cache, analysis, config)
     for observe in probe_observers:
-        observe(analysis.prepared.article_id, story_hits.keys())
-    for hits in (dup_hits, story_hits):
-        hits.pop(exclude_pk, None)
+        observe(analysis.prepared.article_id, story_hits.pks.tolist())
+    dup_hits, story_hits = dup_hits.without(exclude_pk), story_hits.without(exclude_pk)
     refs = cache.refs
-    candidates = [*dup_hits, *story_hits]
-    load_refs(session, refs, np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
+    load_refs(session, refs, np.concatenate((dup_hits.pks, story_hits.pks)))
 
     copies = _verify_copies(session, analysis, dup_hits, refs, config)
     hits_by_cluster = cluster_hits(analysis, story_hits, refs, config)
@@ -305,10 +335,10 @@ def continued_storyline(decision: StoryDecision, config: ClusteringConfig) -> in
     return best.cluster_id if best.score >= config.storyline_threshold() else None
 
 
-def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplicate]:
-    if not dup_hits:
+def _verify_copies(session, analysis, dup_hits: Candidates, refs, config) -> list[NearDuplicate]:
+    if not dup_hits.pks.size:
         return []
-    signatures = repo.dup_signatures(session, dup_hits)
+    signatures = repo.dup_signatures(session, dup_hits.pks.tolist())
     candidates = []
     for pk, sig in signatures.items():
         ref = refs.get(pk)
@@ -318,11 +348,11 @@ def _verify_copies(session, analysis, dup_hits, refs, config) -> list[NearDuplic
 
 
 def _decide(
-    session, cache, analysis, terms: TermArrays, cluster_hits: Counter, config
+    session, cache, analysis, terms: TermArrays, cluster_hits: dict[int, int], config
 ) -> StoryDecision:
     if not cluster_hits:
         return StoryDecision(join=None)
-    top = list(islice(cluster_hits, config.candidate_clusters))  # ranked by cluster_hits
+    top = list(cluster_hits)  # ranked
     states = cluster_states(session, cache, top)
     candidates = [
         ClusterCandidate(cid, st.centroid, cluster_hits[cid], st.first_published, st.last_published)

@@ -2,8 +2,9 @@
 articles it keeps document frequencies only while the lag they can have stays within
 MAX_FOREIGN_ARTICLES."""
 
-from collections import Counter
 from types import SimpleNamespace
+
+import numpy as np
 
 from app.clustering.config import ClusteringConfig
 from app.services.footprint import count_in
@@ -14,7 +15,7 @@ from app.services.index_cache import (
     RefTable,
     TermTable,
 )
-from app.services.planning import cluster_hits
+from app.services.planning import Candidates, cluster_hits
 
 
 def cache_knowing_a_term() -> tuple[IndexCache, int]:
@@ -180,13 +181,16 @@ def test_terms_counted_in_before_the_vocabulary_was_read_keep_their_counts():
 def test_candidate_clusters_come_ranked_by_their_best_member_ties_in_arrival_order():
     """cluster_hits ranks clusters by their best member's shared keys (not the sum over
     members: big clusters would win); among equals the cluster whose first candidate
-    came first ranks first. _decide scores the first candidate_clusters of them."""
+    came first ranks first; only the first candidate_clusters of them are scored."""
     refs = RefTable()
     for pk, cluster in [(1, 10), (2, 10), (3, 10), (4, 20), (5, 30), (6, 40), (7, 50)]:
         refs.put(pk, cluster, None, None)
-    # probe order (the order a Counter of hits keeps): pk -> shared keys
-    story_hits = Counter({5: 3, 1: 2, 2: 2, 3: 2, 6: 4, 4: 3, 7: 2, 99: 9})  # 99: no ref
+    # the pks as the probe read them, once per key shared (99: no ref)
+    read = [5, 1, 2, 3, 6, 4, 7, 99, 5, 1, 2, 3, 6, 4, 7, 99, 5, 6, 4, 6] + [99] * 7
+    story = Candidates.read(np.array(read))
+    assert story.items() == [(5, 3), (1, 2), (2, 2), (3, 2), (6, 4), (4, 3), (7, 2), (99, 9)]
     analysis = SimpleNamespace(prepared=SimpleNamespace(article=SimpleNamespace(placed_at=None)))
-    ranked = cluster_hits(analysis, story_hits, refs, ClusteringConfig())
+    ranked = cluster_hits(analysis, story, refs, ClusteringConfig())
     assert list(ranked.items()) == [(40, 4), (30, 3), (20, 3), (10, 2), (50, 2)]
-    assert ranked.most_common() == list(ranked.items())  # the order most_common gives
+    top = cluster_hits(analysis, story, refs, ClusteringConfig(candidate_clusters=3))
+    assert list(top.items()) == [(40, 4), (30, 3), (20, 3)]
