@@ -112,40 +112,6 @@ class Stacked(NamedTuple):
         return [(self.ids[a:b], self.values[a:b]) for a, b in pairwise(bounds)]
 
 
-class Columns(NamedTuple):
-    """Stacked vectors laid out as the columns of a table (vector j's values down column
-    j in their order, zeros below), to sum each vector's values: summed down its
-    columns, the table adds each vector's values in their order, one after the other,
-    as ``np.bincount`` does, so the sums are the same to the last bit, but all columns
-    at once: bincount adds one value at a time to one cell, each add waiting for the
-    last (a cosine's two sums over 50 centroids, ~11,000 values: 86 µs with bincount,
-    58 with the table, its layout included)."""
-
-    cells: np.ndarray  # each stacked value's cell in the flattened table
-    shape: tuple[int, int]  # (the longest vector's length, columns)
-    vectors: int
-
-    @classmethod
-    def of(cls, lengths: np.ndarray) -> Columns:
-        count = len(lengths)
-        if not count:
-            return cls(np.empty(0, dtype=np.int64), (0, 0), 0)
-        # At least two columns: numpy sums a one-column table as one contiguous run,
-        # pairwise, not value after value.
-        width = max(count, 2)
-        starts = np.cumsum(lengths) - lengths
-        # value i of vector j, at position i - starts[j] in it, goes to cell
-        # (i - starts[j]) * width + j
-        offsets = np.repeat(starts * width - np.arange(count), lengths)
-        cells = np.arange(int(starts[-1] + lengths[-1])) * width - offsets
-        return cls(cells, (int(lengths.max()), width), count)
-
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        table = np.zeros(self.shape[0] * self.shape[1])
-        table[self.cells] = values
-        return table.reshape(self.shape).sum(axis=0)[: self.vectors]
-
-
 def cosines(
     ids: np.ndarray,
     weights: np.ndarray,
@@ -165,15 +131,15 @@ def cosines(
         weights, other_weights = weighed_among(
             (ids, weights), (other_ids, other_weights), count, scratch, candidate_idf
         )
-    columns = Columns.of(others.lengths)
-    other_norms = np.sqrt(columns.sums(other_weights**2))
+    segment = np.repeat(np.arange(count), others.lengths)
+    other_norms = np.sqrt(np.bincount(segment, other_weights**2, minlength=count))
     own_norm = float(np.sqrt(np.dot(weights, weights)))
     scratch[ids] = weights
     try:
         products = scratch[other_ids] * other_weights
     finally:
         scratch[ids] = 0.0
-    dots = columns.sums(products)
+    dots = np.bincount(segment, products, minlength=count)
     denominators = own_norm * other_norms
     safe = np.where(denominators > 0, denominators, 1.0)
     return np.where(denominators > 0, dots / safe, 0.0).tolist()

@@ -123,27 +123,6 @@ def test_time_bonus_only_for_dated_articles_close_to_the_cluster():
     assert not scratch.any()  # the workspace is handed back zeroed
 
 
-def test_column_sums_add_each_vectors_values_in_order():
-    import random
-    from functools import reduce
-    from operator import add
-
-    import numpy as np
-
-    from app.clustering.score import Columns
-
-    # the same floats as adding value after value (as np.bincount did before): scores,
-    # and so decisions, do not depend on how the centroids are stacked
-    rnd = random.Random(11)
-    for count in [1, 2, 3, 50]:
-        vectors = [[rnd.random() * 10 ** rnd.randint(-3, 3) for _ in range(rnd.randrange(0, 400))]]
-        vectors += [[rnd.random() for _ in range(rnd.randrange(0, 400))] for _ in range(count - 1)]
-        lengths = np.array([len(v) for v in vectors])
-        sums = Columns.of(lengths).sums(np.array([x for v in vectors for x in v]))
-        assert sums.tolist() == [reduce(add, v, 0.0) for v in vectors]
-    assert Columns.of(np.array([], dtype=np.int64)).sums(np.empty(0)).size == 0
-
-
 def test_scores_rank_best_first_then_lower_cluster_id():
     import numpy as np
 
