@@ -57,6 +57,39 @@ def test_bucket_cap_bounds_the_probe(settings, sessions):
     assert len(capped) == 2  # only the newest two of each bucket
 
 
+def test_probe_snapshot_reads_each_keys_newest_postings(settings, sessions):
+    # read back against the postings themselves, key by key (the other probe tests
+    # compare the probe with itself, through SqlBucketStore.probe)
+    config = settings.clustering()
+    with sessions() as session:
+        for i in range(4):
+            text_i = ENGLISH_ELECTION + f"\nCorrection number {i} appended."
+            ingest.ingest(session, ArticleIn(id=f"e{i}", text=text_i), config, 10**6)
+    analysis = analyse(prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
+    unused_key = (STORY_INDEX, 12345)  # a key no article is filed under
+    pairs = [(STORY_INDEX, k) for k in analysis.story_keys[:6]] + [unused_key]
+    pairs += [(DUP_INDEX, k) for k in analysis.dup_keys[:4]]
+    with sessions() as session:
+        newest, pks, per_key = repo.probe_snapshot(session.connection(), pairs, 3)
+        expected = [
+            session.execute(
+                text(
+                    "SELECT article_pk FROM lsh_postings WHERE lsh_index = :i AND band_key = :k"
+                    " ORDER BY article_pk DESC LIMIT 3"
+                ),
+                {"i": index, "k": key},
+            )
+            .scalars()
+            .all()
+            for index, key in pairs
+        ]
+        newest_pk = session.execute(text("SELECT max(pk) FROM articles")).scalar()
+    assert newest == newest_pk
+    assert per_key == [len(found) for found in expected]
+    assert pks.tolist() == [pk for found in expected for pk in found]
+    assert per_key[pairs.index(unused_key)] == 0 and max(per_key) == 3  # the cap cut some
+
+
 def test_concurrent_reports_of_one_event_share_a_cluster(settings, sessions):
     config = settings.clustering()
     articles = seed_articles() + [
