@@ -15,11 +15,10 @@ the replay's process time instead (no valgrind; as noisy as the machine).
 
     python -m bench.writer_cost perf.jsonl --limit 1500 [--batch-size 1000] [--timer]
 
-Instructions are work, not time: a change that trades a chain of dependent adds for
-more but independent ones counts more instructions and may take less time (column sums
-for the cosines, eighteenth session: +4.6 % instructions, -23 % time on captured inputs,
-no change in a profile of the running ingest; reverted). Profile such a change in the
-running ingest.
+Instructions are work, not time: a change that trades a chain of dependent operations
+for more but independent ones counts more instructions and may take less time (or, in
+the running ingest, no less: docs/speed.md, eighteenth session). Profile such a change
+in the running ingest.
 
 Run it on two checkouts (``PYTHONPATH=<checkout>``) with the same file and limit.
 """
