@@ -55,7 +55,7 @@ def add(
         join_cluster(cache, cluster, terms, given.placed_at, config, now)
         pk = repo.insert_article(session, {**values, "cluster_id": cluster.id}, keys)
     cache.recent.add(pk, keys)
-    cache.wrote(pk)
+    cache.wrote(pk, prepared.article_id, values["dup_signature"])
     count_in(cache, prepared.lang, terms, decided)  # written with the transaction's others
     if prepared.source_key:
         repo.bump_source_lines(session, prepared.source_key, analysis.line_hashes, +1)

@@ -391,6 +391,10 @@ class IndexCache:
         self.refs = RefTable()
         self.recent = RecentPostings()
         self.terms: dict[int, dict[str, float]] = {}  # article pk -> story terms
+        # article pk -> (id, copy signature) of the articles this process wrote: read
+        # back for the copies and near-duplicates of the articles after them (on
+        # PostgreSQL each read was a round trip the writer waited for)
+        self.written: dict[int, tuple[str, bytes]] = {}
         # the centroid length the writers of this process keep (set as they write): what
         # following another writer's joins needs (None: clusters others changed are read)
         self.centroid_terms: int | None = None
@@ -452,6 +456,7 @@ class IndexCache:
         for pk, (cluster_id, root, published) in foreign.refs.items():
             self.refs.put(pk, cluster_id, root, published)
             self.terms.pop(pk, None)  # a pk SQLite handed out again after a delete
+            self.written.pop(pk, None)
             for lang in self.tables:
                 self.arrays.pop((pk, lang), None)
         if foreign.inserted is None:
@@ -501,14 +506,18 @@ class IndexCache:
                 followed.add(cluster_id)
         return followed
 
-    def wrote(self, pk: int) -> None:
+    def wrote(self, pk: int, article_id: str, dup_signature: bytes) -> None:
         """An article this transaction inserted."""
+        self.written[pk] = (article_id, dup_signature)
         if self.newest_pk is not None:
             self.newest_pk = max(self.newest_pk, pk)
 
     def committed(self) -> None:
         self.generation = self._pending
-        if max(len(self.clusters), len(self.refs), len(self.terms)) > MAX_ENTRIES:
+        if (
+            max(len(self.clusters), len(self.refs), len(self.terms), len(self.written))
+            > MAX_ENTRIES
+        ):
             self.forget_rows()
 
     def abandon(self) -> None:
@@ -544,6 +553,7 @@ class IndexCache:
         self.refs.clear()
         self.recent.invalidate()
         self.terms.clear()
+        self.written.clear()
         self.arrays.clear()
         self.layout_checked = False
 

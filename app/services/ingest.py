@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +40,7 @@ from app.services.index_cache import (
     earliest,
     latest,
 )
-from app.services.planning import Plan, cluster_states, plan
+from app.services.planning import Plan, article_ids, cluster_states, plan
 from app.store import repo
 from app.store.models import Article
 
@@ -274,7 +274,7 @@ def reindex(session: Session, config: ClusteringConfig) -> int:
 
 def describe(session: Session, article: Article | Row, created: bool) -> IngestResult:
     return _result(
-        session,
+        lambda pks: repo.ids_by_pks(session, pks),
         article.id,
         article.cluster_id,
         article.duplicate_of_pk,
@@ -284,9 +284,18 @@ def describe(session: Session, article: Article | Row, created: bool) -> IngestR
     )
 
 
-def _result(session, article_id, cluster_id, duplicate_of_pk, near, lang, created):
+def _result(
+    ids_of: Callable[[list[int]], dict[int, str]],
+    article_id,
+    cluster_id,
+    duplicate_of_pk,
+    near,
+    lang,
+    created,
+) -> IngestResult:
+    """The answer for one article; ``ids_of`` gives the ids of the copies it names."""
     pks = [p for p, _ in near] + ([duplicate_of_pk] if duplicate_of_pk is not None else [])
-    ids = repo.ids_by_pks(session, pks) if pks else {}
+    ids = ids_of(pks) if pks else {}
     return IngestResult(
         id=article_id,
         cluster_id=cluster_id,
@@ -320,7 +329,7 @@ def _index(
             cluster_id = split.new_cluster_id
     near = [(d.pk, d.similarity) for d in decided.near_duplicates[:20]]
     result = _result(
-        session,
+        lambda pks: article_ids(session, cache, pks),
         analysis.prepared.article_id,
         cluster_id,
         decided.duplicate_of_pk,

@@ -84,6 +84,27 @@ def through_cache(store: dict, keys: Collection, load: Callable[[list], dict]) -
     return found
 
 
+def article_ids(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, str]:
+    """pk -> id of those of ``pks`` that exist."""
+    return _written_or_read(cache, pks, 0, lambda missing: repo.ids_by_pks(session, missing))
+
+
+def dup_signatures(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, bytes]:
+    """pk -> copy signature of those of ``pks`` that exist."""
+    return _written_or_read(cache, pks, 1, lambda missing: repo.dup_signatures(session, missing))
+
+
+def _written_or_read(cache: IndexCache, pks: list[int], field: int, read: Callable) -> dict:
+    """A field of the articles this process wrote, from the cache; of the others, read
+    (never kept: the cache holds our own writes, which no one else changes)."""
+    written = cache.written
+    found = {pk: written[pk][field] for pk in pks if pk in written}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        found.update(read(missing))
+    return found
+
+
 def load_refs(session: Session, refs: RefTable, pks: np.ndarray) -> None:
     """Read the refs the table lacks among ``pks`` (one statement)."""
     missing = pks[~refs.known_among(pks)]
@@ -297,7 +318,7 @@ def plan(
     refs = cache.refs
     load_refs(session, refs, np.concatenate((dup_hits.pks, story_hits.pks)))
 
-    copies = _verify_copies(session, analysis, dup_hits, refs, config)
+    copies = _verify_copies(session, cache, analysis, dup_hits, config)
     hits_by_cluster = cluster_hits(analysis, story_hits, refs, config)
     lang = analysis.prepared.lang
     table, terms = cache.table(lang), term_arrays(cache, lang, analysis.features.story_terms)
@@ -335,10 +356,13 @@ def continued_storyline(decision: StoryDecision, config: ClusteringConfig) -> in
     return best.cluster_id if best.score >= config.storyline_threshold() else None
 
 
-def _verify_copies(session, analysis, dup_hits: Candidates, refs, config) -> list[NearDuplicate]:
+def _verify_copies(
+    session, cache: IndexCache, analysis, dup_hits: Candidates, config
+) -> list[NearDuplicate]:
     if not dup_hits.pks.size:
         return []
-    signatures = repo.dup_signatures(session, dup_hits.pks.tolist())
+    refs = cache.refs
+    signatures = dup_signatures(session, cache, dup_hits.pks.tolist())
     candidates = []
     for pk, sig in signatures.items():
         ref = refs.get(pk)
