@@ -49,6 +49,7 @@ STAGES = {
         "_new_cluster",
         "insert_cluster",
         "insert_article_in_new_cluster",
+        "file_postings",
     ],
     "write: term and language statistics": [
         "bump_term_stats",

@@ -48,12 +48,13 @@ def add(
         # this write computes it (IndexCache._followed_joins)
         cluster.join(terms, given.placed_at, config.centroid_terms)
         pk, cluster.id, cluster.storyline_id = repo.insert_article_in_new_cluster(
-            session, values, keys, _cluster_values(cluster, now, created=True)
+            session, values, _cluster_values(cluster, now, created=True)
         )
         cache.clusters[cluster.id] = cluster
     else:
         join_cluster(cache, cluster, terms, given.placed_at, config, now)
-        pk = repo.insert_article(session, {**values, "cluster_id": cluster.id}, keys)
+        pk = repo.insert_article(session, {**values, "cluster_id": cluster.id})
+    cache.unfiled.append((pk, keys))  # filed with the transaction's others
     cache.recent.add(pk, keys)
     cache.wrote(pk, prepared.article_id, values["dup_signature"])
     count_in(cache, prepared.lang, terms, decided)  # written with the transaction's others
@@ -108,6 +109,7 @@ def remove(
     re-group around the earliest of them. Removal reaches rows the cache does not
     track (copies, spans), so the cache starts again from the database."""
     write_unsaved_clusters(session, cache)  # the cluster's row is read below
+    file_postings(session, cache)  # before the article's own are taken back
     repo.bucket_store(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key, lines = stored_source_lines(article.url, article.source, article.text)
@@ -137,11 +139,19 @@ def stored_source_lines(
 
 
 def write_pending(session: Session, cache: IndexCache) -> None:
-    """The rows of the clusters the transaction changed, and the term and language
-    counts of its articles, before it commits."""
+    """The postings of the transaction's articles, the rows of the clusters it changed,
+    and the term and language counts of its articles, before it commits."""
+    file_postings(session, cache)
     write_unsaved_clusters(session, cache)
     for lang, terms, docs in cache.pending_counts():
         repo.add_term_counts(session, lang, terms, docs)
+
+
+def file_postings(session: Session, cache: IndexCache) -> None:
+    """The postings of the articles written since they were last filed, in one
+    statement: before the transaction commits, and before anything reads or removes
+    postings in it."""
+    repo.add_postings(session, cache.take_unfiled())
 
 
 def write_unsaved_clusters(session: Session, cache: IndexCache) -> None:

@@ -24,7 +24,7 @@ removal they may see frequencies at most that many articles behind. `/match` and
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import repeat
@@ -404,6 +404,10 @@ class IndexCache:
         # rows are written once at its end (a cluster joined by several articles of a
         # batch is one update, not one each)
         self.unsaved: dict[int, tuple[ClusterState, datetime]] = {}
+        # (pk, keys by index) of the articles this transaction wrote whose postings are
+        # not written yet: filed together before it commits or reads the postings (one
+        # statement for the batch, sorted by key, instead of one per article)
+        self.unfiled: list[tuple[int, Mapping[int, Sequence[int]]]] = []
 
     def table(self, lang: str) -> TermTable:
         table = self.tables.get(lang)
@@ -524,6 +528,7 @@ class IndexCache:
         """The transaction rolled back: forget everything, its pending counts and
         unsaved clusters too."""
         self.unsaved.clear()
+        self.unfiled.clear()
         self.clear()
         for table in self.tables.values():
             table.take_pending()
@@ -532,6 +537,10 @@ class IndexCache:
         """A cluster this transaction changed: cached now, its row written at the end."""
         self.clusters[cluster.id] = cluster
         self.unsaved[cluster.id] = (cluster, now)
+
+    def take_unfiled(self) -> list[tuple[int, Mapping[int, Sequence[int]]]]:
+        unfiled, self.unfiled = self.unfiled, []
+        return unfiled
 
     def take_unsaved(self) -> list[tuple[ClusterState, datetime]]:
         unsaved = list(self.unsaved.values())

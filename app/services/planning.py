@@ -263,6 +263,9 @@ def probe(
             recent.start(repo.newest_article_pk(session) if newest is None else newest)
         if recent.covers(early.snapshot_pk):
             return completed_probe(early, analysis, recent, config.bucket_cap)
+    # the postings this transaction wrote are filed first, or the probe would miss them
+    # (footprint.file_postings; it imports this module)
+    repo.add_postings(session, cache.take_unfiled())
     pairs = probe_pairs(analysis)
     _, pks, per_key = repo.probe_snapshot(session.connection(), pairs, config.bucket_cap)
     return _by_index(pks, np.asarray(per_key, dtype=np.int64), len(analysis.dup_keys))

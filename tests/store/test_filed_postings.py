@@ -1,0 +1,87 @@
+"""A writing transaction files its articles' postings together (one statement, sorted by
+key) before it commits, and before anything in it reads or removes postings."""
+
+import pytest
+from sqlalchemy import event, text
+
+from app.services import ingest
+from app.services.analysis import ArticleIn, analyse, prepare
+from app.store import repo
+from tests.store.test_early_probe import probed_now
+from tests.texts import ENGLISH_ELECTION, GERMAN_FLOOD
+
+
+def analysed(config, article_id: str, text: str):
+    return analyse(prepare(ArticleIn(id=article_id, text=text), 10**6), config)
+
+
+def posting_inserts(engine, work) -> list[str]:
+    """The statements inserting postings while ``work()`` runs."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().startswith("INSERT INTO lsh_postings"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+def postings_by_article(session) -> dict[str, int]:
+    """Article id -> its postings (and none without an article)."""
+    assert repo.orphan_postings(session) == 0
+    rows = session.execute(
+        text(
+            "SELECT a.id, count(*) FROM lsh_postings p JOIN articles a ON a.pk = p.article_pk"
+            " GROUP BY a.id"
+        )
+    )
+    return dict(rows.all())
+
+
+def test_a_batch_files_its_postings_in_one_statement(settings, sessions, wipe):
+    config = settings.clustering()
+    texts = {"a": ENGLISH_ELECTION, "b": GERMAN_FLOOD, "c": f"{GERMAN_FLOOD}\nNachtrag."}
+    # probed early, as bulk ingest's workers probe: the writer completes the probes
+    batch = probed_now(settings, [analysed(config, i, t) for i, t in texts.items()], config)
+    with sessions() as session:
+        engine = repo.engine_of(session)
+        inserts = posting_inserts(engine, lambda: ingest.ingest_analysed(session, batch, config))
+    assert len(inserts) == 1
+    with sessions() as session:
+        filed = postings_by_article(session)
+    wanted = {a.prepared.article_id: len({*a.dup_keys}) + len({*a.story_keys}) for a in batch}
+    assert filed == wanted
+
+
+def test_the_writers_own_probe_reads_the_postings_of_its_transaction(settings, sessions, wipe):
+    config = settings.clustering()
+    # analysed in the request thread: no early probe, so the writer probes the index
+    first = analysed(config, "first", GERMAN_FLOOD)
+    copy = analysed(config, "copy", f"{GERMAN_FLOOD}\nNachtrag.")
+    assert first.early_probe is None and copy.early_probe is None
+    with sessions() as session:
+        results = ingest.ingest_analysed(session, [first, copy], config)
+    assert results[1].duplicate_of == "first"  # found through the postings just written
+    assert results[1].cluster_id == results[0].cluster_id
+
+
+def test_a_rolled_back_transaction_files_nothing(settings, sessions, wipe):
+    config = settings.clustering()
+    lost = analysed(config, "lost", ENGLISH_ELECTION)
+    kept = analysed(config, "kept", GERMAN_FLOOD)
+    with sessions() as session, pytest.raises(RuntimeError), ingest.locked(session) as cache:
+        ingest._write(session, cache, lost, config, {})
+        assert cache.unfiled  # written, not filed yet
+        raise RuntimeError("the batch fails before it commits")
+    assert cache.unfiled == []
+    with sessions() as session:
+        ingest.ingest_analysed(session, [kept], config)
+    with sessions() as session:
+        assert postings_by_article(session) == {
+            "kept": len({*kept.dup_keys}) + len({*kept.story_keys})
+        }
