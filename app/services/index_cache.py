@@ -406,7 +406,7 @@ class IndexCache:
         self.unsaved: dict[int, tuple[ClusterState, datetime]] = {}
         # (pk, keys by index) of the articles this transaction wrote whose postings are
         # not written yet: filed together before it commits or reads the postings (one
-        # statement for the batch, sorted by key, instead of one per article)
+        # statement for the batch instead of one per article: ``repo.add_postings``)
         self.unfiled: list[tuple[int, Mapping[int, Sequence[int]]]] = []
 
     def table(self, lang: str) -> TermTable:

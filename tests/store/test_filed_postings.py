@@ -1,34 +1,19 @@
-"""A writing transaction files its articles' postings together (one statement, sorted by
-key) before it commits, and before anything in it reads or removes postings."""
+"""A writing transaction files its articles' postings together, in one statement, before
+it commits and before anything in it reads or removes postings."""
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.services import ingest
 from app.services.analysis import ArticleIn, analyse, prepare
 from app.store import repo
+from tests.statements import StatementLog
 from tests.store.test_early_probe import probed_now
 from tests.texts import ENGLISH_ELECTION, GERMAN_FLOOD
 
 
 def analysed(config, article_id: str, text: str):
     return analyse(prepare(ArticleIn(id=article_id, text=text), 10**6), config)
-
-
-def posting_inserts(engine, work) -> list[str]:
-    """The statements inserting postings while ``work()`` runs."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().startswith("INSERT INTO lsh_postings"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        work()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
 
 
 def postings_by_article(session) -> dict[str, int]:
@@ -48,10 +33,9 @@ def test_a_batch_files_its_postings_in_one_statement(settings, sessions, wipe):
     texts = {"a": ENGLISH_ELECTION, "b": GERMAN_FLOOD, "c": f"{GERMAN_FLOOD}\nNachtrag."}
     # probed early, as bulk ingest's workers probe: the writer completes the probes
     batch = probed_now(settings, [analysed(config, i, t) for i, t in texts.items()], config)
-    with sessions() as session:
-        engine = repo.engine_of(session)
-        inserts = posting_inserts(engine, lambda: ingest.ingest_analysed(session, batch, config))
-    assert len(inserts) == 1
+    with sessions() as session, StatementLog(repo.engine_of(session)) as log:
+        ingest.ingest_analysed(session, batch, config)
+    assert len(log.starting("INSERT INTO lsh_postings")) == 1
     with sessions() as session:
         filed = postings_by_article(session)
     wanted = {a.prepared.article_id: len({*a.dup_keys}) + len({*a.story_keys}) for a in batch}

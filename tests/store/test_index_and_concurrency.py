@@ -42,12 +42,18 @@ def test_probe_finds_the_article_through_sql(settings, sessions):
     assert hits == {DUP_INDEX: {stored_pk: len(set(analysis.dup_keys))}}
 
 
-def test_bucket_cap_bounds_the_probe(settings, sessions):
-    config = settings.clustering()
+def ingest_corrections(sessions, config, count: int) -> None:
+    """``count`` reports of one election, each with a correction line of its own: they
+    share most band keys, so buckets fill past a small cap."""
     with sessions() as session:
-        for i in range(5):
+        for i in range(count):
             text_i = ENGLISH_ELECTION + f"\nCorrection number {i} appended."
             ingest.ingest(session, ArticleIn(id=f"e{i}", text=text_i), config, 10**6)
+
+
+def test_bucket_cap_bounds_the_probe(settings, sessions):
+    config = settings.clustering()
+    ingest_corrections(sessions, config, 5)
     with sessions() as session:
         analysis = analyse(prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
         store = repo.SqlBucketStore(session)
@@ -61,10 +67,7 @@ def test_probe_snapshot_reads_each_keys_newest_postings(settings, sessions):
     # read back against the postings themselves, key by key (the other probe tests
     # compare the probe with itself, through SqlBucketStore.probe)
     config = settings.clustering()
-    with sessions() as session:
-        for i in range(4):
-            text_i = ENGLISH_ELECTION + f"\nCorrection number {i} appended."
-            ingest.ingest(session, ArticleIn(id=f"e{i}", text=text_i), config, 10**6)
+    ingest_corrections(sessions, config, 4)
     analysis = analyse(prepare(ArticleIn(text=ENGLISH_ELECTION), 10**6), config)
     unused_key = (STORY_INDEX, 12345)  # a key no article is filed under
     pairs = [(STORY_INDEX, k) for k in analysis.story_keys[:6]] + [unused_key]
