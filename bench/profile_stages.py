@@ -50,6 +50,7 @@ STAGES = {
         "insert_cluster",
         "insert_article_in_new_cluster",
         "file_postings",
+        "file_rows",
     ],
     "write: term and language statistics": [
         "bump_term_stats",

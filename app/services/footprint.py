@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, truncate
 from app.lsh.signatures import SCHEME, to_bytes
+from app.services import pending
 from app.services.analysis import Analysis, ArticleIn, source_key
 from app.services.index_cache import ClusterState, IndexCache
 from app.services.planning import Plan
@@ -41,19 +42,15 @@ def add(
     prepared, given = analysis.prepared, analysis.prepared.article
     terms = analysis.features.story_terms
     keys = {DUP_INDEX: analysis.dup_keys, STORY_INDEX: analysis.story_keys}
-    values = _article_row(analysis, decided, config, now)
     if cluster is None:
-        cluster = ClusterState(0, 0, {}, None, None, None, storyline_id)
+        cluster = pending.new_cluster(session, cache, storyline_id, now)
         # its first member joins an empty cluster, as another writer's cache that follows
         # this write computes it (IndexCache._followed_joins)
         cluster.join(terms, given.placed_at, config.centroid_terms)
-        pk, cluster.id, cluster.storyline_id = repo.insert_article_in_new_cluster(
-            session, values, _cluster_values(cluster, now, created=True)
-        )
-        cache.clusters[cluster.id] = cluster
     else:
         join_cluster(cache, cluster, terms, given.placed_at, config, now)
-        pk = repo.insert_article(session, {**values, "cluster_id": cluster.id})
+    values = {**_article_row(analysis, decided, config, now), "cluster_id": cluster.id}
+    pk = pending.new_article(session, cache, values)
     cache.unfiled.append((pk, keys))  # filed with the transaction's others
     cache.recent.add(pk, keys)
     cache.wrote(pk, prepared.article_id, values["dup_signature"])
@@ -108,8 +105,8 @@ def remove(
     """Take back everything ``add`` wrote for the article, and the row itself. Its copies
     re-group around the earliest of them. Removal reaches rows the cache does not
     track (copies, spans), so the cache starts again from the database."""
+    pending.file_rows(session, cache)  # rows and postings are read and removed below
     write_unsaved_clusters(session, cache)  # the cluster's row is read below
-    file_postings(session, cache)  # before the article's own are taken back
     repo.bucket_store(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key, lines = stored_source_lines(article.url, article.source, article.text)
@@ -139,25 +136,21 @@ def stored_source_lines(
 
 
 def write_pending(session: Session, cache: IndexCache) -> None:
-    """The postings of the transaction's articles, the rows of the clusters it changed,
-    and the term and language counts of its articles, before it commits."""
-    file_postings(session, cache)
+    """The transaction's new rows with their postings, the rows of the clusters it
+    changed, and the term and language counts of its articles, before it commits."""
+    pending.file_rows(session, cache)  # first: it takes the new clusters out of unsaved
     write_unsaved_clusters(session, cache)
     for lang, terms, docs in cache.pending_counts():
         repo.add_term_counts(session, lang, terms, docs)
 
 
-def file_postings(session: Session, cache: IndexCache) -> None:
-    """The postings of the articles written since they were last filed, in one
-    statement: before the transaction commits, and before anything reads or removes
-    postings in it."""
-    repo.add_postings(session, cache.take_unfiled())
-
-
 def write_unsaved_clusters(session: Session, cache: IndexCache) -> None:
+    """The rows of the stored clusters this transaction changed (new ones are sent by
+    ``pending.file_rows``, which must come first)."""
     unsaved = cache.take_unsaved()
     if unsaved:
-        repo.update_clusters(session, [(c.id, _cluster_values(c, at)) for c, at in unsaved])
+        rows = [(c.id, pending.cluster_values(c, at)) for c, at in unsaved]
+        repo.update_clusters(session, rows)
 
 
 def join_cluster(
@@ -178,22 +171,6 @@ def save_cluster(cache: IndexCache, cluster: ClusterState, now: datetime) -> Non
     """The cluster's new state; its row is written before the transaction commits
     (``write_pending``)."""
     cache.changed_cluster(cluster, now)
-
-
-def _cluster_values(cluster: ClusterState, now: datetime, created: bool = False) -> dict:
-    """The cluster's row as its state holds it (and its creation time, for a new one)."""
-    values = {
-        "size": cluster.size,
-        "centroid": cluster.centroid,
-        "first_published": cluster.first_published,
-        "last_published": cluster.last_published,
-        "merged_into": cluster.merged_into,
-        "storyline_id": cluster.storyline_id,
-        "updated_at": now,
-    }
-    if created:
-        values["created_at"] = now
-    return values
 
 
 def _rehome_copies(session: Session, article: Article) -> None:

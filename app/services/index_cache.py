@@ -24,6 +24,7 @@ removal they may see frequencies at most that many articles behind. `/match` and
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -381,6 +382,21 @@ class ForeignWrites:
     regrouped: bool = True  # they moved articles between clusters (merges, splits)
 
 
+@dataclass
+class Unwritten:
+    """Rows a writing transaction made and has not sent yet: sent together before it
+    commits or reads such rows back (``pending.file_rows``), not one statement each;
+    and the ids reserved for them, ascending, so ids keep the order rows were made in."""
+
+    ids_at_once: int = 1  # ids reserved per table at a time: the transaction's articles
+    storylines: list[dict] = field(default_factory=list)
+    # new clusters: id -> when made (their state is in the cache's unsaved clusters)
+    clusters: dict[int, datetime] = field(default_factory=dict)
+    articles: list[dict] = field(default_factory=list)
+    free_ids: dict[str, deque[int]] = field(default_factory=dict)  # table -> reserved, unused
+    last_ids: dict[str, int] = field(default_factory=dict)  # table -> the last reserved
+
+
 class IndexCache:
     def __init__(self) -> None:
         self.generation: int | None = None
@@ -408,6 +424,7 @@ class IndexCache:
         # not written yet: filed together before it commits or reads the postings (one
         # statement for the batch instead of one per article: ``repo.add_postings``)
         self.unfiled: list[tuple[int, Mapping[int, Sequence[int]]]] = []
+        self.unwritten = Unwritten()
 
     def table(self, lang: str) -> TermTable:
         table = self.tables.get(lang)
@@ -518,6 +535,7 @@ class IndexCache:
 
     def committed(self) -> None:
         self.generation = self._pending
+        self.unwritten = Unwritten()  # ids reserved and not used are never used
         if (
             max(len(self.clusters), len(self.refs), len(self.terms), len(self.written))
             > MAX_ENTRIES
@@ -529,6 +547,7 @@ class IndexCache:
         unsaved clusters too."""
         self.unsaved.clear()
         self.unfiled.clear()
+        self.unwritten = Unwritten()
         self.clear()
         for table in self.tables.values():
             table.take_pending()

@@ -28,7 +28,7 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import truncate
 from app.db import PerEngine
 from app.errors import AppError, Conflict, NotFound
-from app.services import footprint, layout, repair
+from app.services import footprint, layout, pending, repair
 from app.services.analysis import Analysis, ArticleIn, drop_boilerplate
 from app.services.analysis_pool import IN_THREAD, Analyser
 from app.services.index_cache import (
@@ -66,10 +66,11 @@ def utcnow() -> datetime:
 
 
 @contextmanager
-def locked(session: Session) -> Iterator[IndexCache]:
+def locked(session: Session, articles: int = 1) -> Iterator[IndexCache]:
     """One writing transaction under the ingest lock, with the process's index cache,
     valid for this transaction (dropped if another writer came in between, or if this
-    transaction does not commit)."""
+    transaction does not commit); ``articles``: how many it may write (ids for that many
+    are reserved at once)."""
     cache = cache_for(repo.engine_of(session))
     with repo.writer_turn(session):
         try:
@@ -80,6 +81,7 @@ def locked(session: Session) -> Iterator[IndexCache]:
                     cache.catch_up(foreign_writes(session, cache, generation, behind, *marks))
                 if cache.newest_pk is None:
                     cache.newest_pk = repo.newest_article_pk(session)
+                cache.unwritten.ids_at_once = articles
                 yield cache
                 footprint.write_pending(session, cache)
             cache.committed()
@@ -215,7 +217,7 @@ def ingest_analysed(
     """Write already analysed articles in one transaction, in order. An article refused
     (a conflicting id) is answered with its error; any other failure rolls back all."""
     results: list[IngestResult | AppError] = []
-    with locked(session) as cache:
+    with locked(session, len(analyses)) as cache:
         stored = repo.content_hashes(session, [a.prepared.article_id for a in analyses])
         for analysis in analyses:
             prepared = analysis.prepared
@@ -234,8 +236,9 @@ def _write(session, cache, analysis, config, stored: dict[str, str]) -> IngestRe
         return _index(session, cache, analysis, config)
     if stored_hash != prepared.content_hash:
         raise Conflict(f"article {prepared.article_id!r} exists with other content")
-    stored_row = repo.article_listing(session, prepared.article_id)
-    assert stored_row is not None  # its content hash was just read in this transaction
+    # stored before this transaction, or earlier in it
+    stored_row = repo.article_listing(pending.filed(session, cache), prepared.article_id)
+    assert stored_row is not None
     return describe(session, stored_row, created=False)
 
 
@@ -383,7 +386,7 @@ def _merge(
 ) -> ClusterState:
     """The larger cluster survives; the other's id resolves to it from now on."""
     survivor, absorbed = (a, b) if (a.size, -a.id) >= (b.size, -b.id) else (b, a)
-    moved = [row[0] for row in repo.member_rows(session, absorbed.id)]
+    moved = [row[0] for row in repo.member_rows(pending.filed(session, cache), absorbed.id)]
     repo.move_members(session, absorbed.id, survivor.id)
     cache.moved(moved, survivor.id)
     centroid = dict(survivor.centroid)
@@ -409,7 +412,7 @@ def _merge_storylines(
     gone, kept = absorbed.storyline_id, survivor.storyline_id
     if gone is None or kept is None or gone == kept:
         return
-    repo.merge_storylines(session, gone, kept)
+    repo.merge_storylines(pending.filed(session, cache), gone, kept)
     for state in cache.clusters.values():  # cached clusters of the absorbed storyline
         if state.storyline_id == gone:
             state.storyline_id = kept

@@ -34,6 +34,7 @@ from app.services.index_cache import (
     TermTable,
     seconds,
 )
+from app.services.pending import file_postings, filed
 from app.store import repo
 from app.store.models import DUP_INDEX, STORY_INDEX
 from app.text.prior import prior_doc_share
@@ -86,12 +87,16 @@ def through_cache(store: dict, keys: Collection, load: Callable[[list], dict]) -
 
 def article_ids(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, str]:
     """pk -> id of those of ``pks`` that exist."""
-    return _written_or_read(cache, pks, 0, lambda missing: repo.ids_by_pks(session, missing))
+    return _written_or_read(
+        cache, pks, 0, lambda missing: repo.ids_by_pks(filed(session, cache), missing)
+    )
 
 
 def dup_signatures(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, bytes]:
     """pk -> copy signature of those of ``pks`` that exist."""
-    return _written_or_read(cache, pks, 1, lambda missing: repo.dup_signatures(session, missing))
+    return _written_or_read(
+        cache, pks, 1, lambda missing: repo.dup_signatures(filed(session, cache), missing)
+    )
 
 
 def _written_or_read(cache: IndexCache, pks: list[int], field: int, read: Callable) -> dict:
@@ -105,11 +110,12 @@ def _written_or_read(cache: IndexCache, pks: list[int], field: int, read: Callab
     return found
 
 
-def load_refs(session: Session, refs: RefTable, pks: np.ndarray) -> None:
-    """Read the refs the table lacks among ``pks`` (one statement)."""
+def load_refs(session: Session, cache: IndexCache, pks: np.ndarray) -> None:
+    """Read the refs the cache lacks among ``pks`` (one statement)."""
+    refs = cache.refs
     missing = pks[~refs.known_among(pks)]
     if missing.size:
-        for pk, row in repo.article_refs(session, missing.tolist()).items():
+        for pk, row in repo.article_refs(filed(session, cache), missing.tolist()).items():
             refs.put(pk, *row)
 
 
@@ -118,7 +124,8 @@ def cluster_states(
 ) -> dict[int, ClusterState]:
     def load(missing: list[int]) -> dict[int, ClusterState]:
         return {
-            cid: ClusterState(*row) for cid, row in repo.cluster_states(session, missing).items()
+            cid: ClusterState(*row)
+            for cid, row in repo.cluster_states(filed(session, cache), missing).items()
         }
 
     return through_cache(cache.clusters, ids, load)
@@ -260,12 +267,13 @@ def probe(
         if recent.complete_above is None:
             # locked() knows the newest pk, unless a removal in this turn cleared it
             newest = cache.newest_pk
-            recent.start(repo.newest_article_pk(session) if newest is None else newest)
+            recent.start(
+                repo.newest_article_pk(filed(session, cache)) if newest is None else newest
+            )
         if recent.covers(early.snapshot_pk):
             return completed_probe(early, analysis, recent, config.bucket_cap)
     # the postings this transaction wrote are filed first, or the probe would miss them
-    # (footprint.file_postings; it imports this module)
-    repo.add_postings(session, cache.take_unfiled())
+    file_postings(session, cache)
     pairs = probe_pairs(analysis)
     _, pks, per_key = repo.probe_snapshot(session.connection(), pairs, config.bucket_cap)
     return _by_index(pks, np.asarray(per_key, dtype=np.int64), len(analysis.dup_keys))
@@ -319,7 +327,7 @@ def plan(
         observe(analysis.prepared.article_id, story_hits.pks.tolist())
     dup_hits, story_hits = dup_hits.without(exclude_pk), story_hits.without(exclude_pk)
     refs = cache.refs
-    load_refs(session, refs, np.concatenate((dup_hits.pks, story_hits.pks)))
+    load_refs(session, cache, np.concatenate((dup_hits.pks, story_hits.pks)))
 
     copies = _verify_copies(session, cache, analysis, dup_hits, config)
     hits_by_cluster = cluster_hits(analysis, story_hits, refs, config)

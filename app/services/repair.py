@@ -12,7 +12,7 @@ from app.clustering.config import ClusteringConfig
 from app.clustering.score import add_to_centroid, truncate
 from app.clustering.split import find_split, similarity_matrix
 from app.metrics import CLUSTER_SPLITS
-from app.services import footprint
+from app.services import footprint, pending
 from app.services.index_cache import ClusterState, IndexCache
 from app.services.planning import TermArrays, idf_weighted, term_arrays, through_cache
 from app.store import repo
@@ -43,7 +43,7 @@ def split_if_two_stories(
     oldest member keeps the id. None when nothing moved."""
     if not 2 * config.split_min_group <= cluster.size <= config.split_max_members:
         return None
-    members = [Member(*row) for row in repo.member_rows(session, cluster.id)]
+    members = [Member(*row) for row in repo.member_rows(pending.filed(session, cache), cluster.id)]
     terms = _member_terms(session, cache, [m.pk for m in members])
     vectors = idf_weighted(
         session, cache, lang, [_member_arrays(cache, lang, m.pk, terms) for m in members], config
@@ -60,15 +60,13 @@ def split_if_two_stories(
         return None
     # a storyline of its own: keeping the halves in one cost storyline precision on
     # every shared set (ECB+ train+dev storyline BCubed F1 0.880 against 0.918)
-    values = {"size": 0, "centroid": {}, "created_at": now, "updated_at": now}
-    new_id, storyline_id = repo.insert_cluster_in_new_storyline(session, values)
-    repo.move_articles(session, moving, new_id)
-    cache.moved(moving, new_id)
-    new = ClusterState(new_id, 0, {}, None, None, None, storyline_id)
+    new = pending.new_cluster(session, cache, None, now)
+    repo.move_articles(pending.filed(session, cache), moving, new.id)
+    cache.moved(moving, new.id)
     _describe(session, cache, cluster, staying, terms, config, now)
     _describe(session, cache, new, moved, terms, config, now)
     CLUSTER_SPLITS.inc()
-    return SplitDone(new_id, moving)
+    return SplitDone(new.id, moving)
 
 
 def _member_terms(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, dict]:
