@@ -86,6 +86,20 @@ def filed(session: Session, cache: IndexCache) -> Session:
     return session
 
 
+def member_rows(
+    session: Session, cache: IndexCache, cluster_id: int
+) -> list[tuple[int, datetime | None, int | None, str]]:
+    """``repo.member_rows`` with this transaction's unsent members, without sending
+    them: repair looks at a cluster after most joins and rarely moves anything (the
+    unsent have the newest pks, so the list stays oldest first)."""
+    unsent = [
+        (row["pk"], row["placed_at"], row["duplicate_of_pk"], row["lang"])
+        for row in cache.unwritten.articles
+        if row["cluster_id"] == cluster_id
+    ]
+    return repo.member_rows(session, cluster_id) + unsent
+
+
 def _new_cluster_row(cache: IndexCache, cluster_id: int, made: datetime) -> dict:
     """A new cluster's row as it stands now (taken out of the unsaved clusters: its
     later changes in this transaction are saved as any cluster's are)."""

@@ -43,7 +43,7 @@ def split_if_two_stories(
     oldest member keeps the id. None when nothing moved."""
     if not 2 * config.split_min_group <= cluster.size <= config.split_max_members:
         return None
-    members = [Member(*row) for row in repo.member_rows(pending.filed(session, cache), cluster.id)]
+    members = [Member(*row) for row in pending.member_rows(session, cache, cluster.id)]
     terms = _member_terms(session, cache, [m.pk for m in members])
     vectors = idf_weighted(
         session, cache, lang, [_member_arrays(cache, lang, m.pk, terms) for m in members], config
@@ -70,7 +70,11 @@ def split_if_two_stories(
 
 
 def _member_terms(session: Session, cache: IndexCache, pks: list[int]) -> dict[int, dict]:
-    return through_cache(cache.terms, pks, lambda missing: repo.story_terms_of(session, missing))
+    return through_cache(
+        cache.terms,
+        pks,
+        lambda missing: repo.story_terms_of(pending.filed(session, cache), missing),
+    )
 
 
 def _member_arrays(cache: IndexCache, lang: str, pk: int, terms: dict[int, dict]) -> TermArrays:
