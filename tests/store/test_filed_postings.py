@@ -1,7 +1,6 @@
 """A writing transaction files its articles' postings together, in one statement, before
 it commits and before anything in it reads or removes postings."""
 
-import pytest
 from sqlalchemy import text
 
 from app.services import ingest
@@ -52,20 +51,3 @@ def test_the_writers_own_probe_reads_the_postings_of_its_transaction(settings, s
         results = ingest.ingest_analysed(session, [first, copy], config)
     assert results[1].duplicate_of == "first"  # found through the postings just written
     assert results[1].cluster_id == results[0].cluster_id
-
-
-def test_a_rolled_back_transaction_files_nothing(settings, sessions, wipe):
-    config = settings.clustering()
-    lost = analysed(config, "lost", ENGLISH_ELECTION)
-    kept = analysed(config, "kept", GERMAN_FLOOD)
-    with sessions() as session, pytest.raises(RuntimeError), ingest.locked(session) as cache:
-        ingest._write(session, cache, lost, config, {})
-        assert cache.unfiled  # written, not filed yet
-        raise RuntimeError("the batch fails before it commits")
-    assert cache.unfiled == []
-    with sessions() as session:
-        ingest.ingest_analysed(session, [kept], config)
-    with sessions() as session:
-        assert postings_by_article(session) == {
-            "kept": len({*kept.dup_keys}) + len({*kept.story_keys})
-        }

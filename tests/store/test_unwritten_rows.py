@@ -8,7 +8,7 @@ from sqlalchemy import text
 from app.services import ingest
 from app.store import repo
 from tests.statements import StatementLog
-from tests.store.test_filed_postings import analysed
+from tests.store.test_filed_postings import analysed, postings_by_article
 from tests.texts import ENGLISH_BRIDGE, ENGLISH_ELECTION, GERMAN_FLOOD
 
 UNRELATED = {"bridge": ENGLISH_BRIDGE, "election": ENGLISH_ELECTION, "flood": GERMAN_FLOOD}
@@ -80,19 +80,23 @@ def test_reads_in_the_transaction_see_its_unsent_rows(settings, sessions, wipe):
     assert results[0].cluster_id == results[1].cluster_id
 
 
-def test_a_rolled_back_transaction_leaves_no_rows(settings, sessions, wipe):
+def test_a_rolled_back_transaction_leaves_no_rows_and_no_postings(settings, sessions, wipe):
     config = settings.clustering()
     lost = analysed(config, "lost", ENGLISH_ELECTION)
     kept = analysed(config, "kept", GERMAN_FLOOD)
     with sessions() as session, pytest.raises(RuntimeError), ingest.locked(session) as cache:
         ingest._write(session, cache, lost, config, {})
-        assert cache.unwritten.articles and cache.unwritten.clusters
+        assert cache.unwritten.articles and cache.unwritten.clusters and cache.unfiled
         raise RuntimeError("the batch fails before it commits")
     assert cache.unwritten.articles == [] and cache.unwritten.free_ids == {}
+    assert cache.unfiled == []
     with sessions() as session:
         ingest.ingest_analysed(session, [kept], config)
     with sessions() as session:
         assert [row[0] for row in stored(session)] == ["kept"]
+        assert postings_by_article(session) == {
+            "kept": len({*kept.dup_keys}) + len({*kept.story_keys})
+        }
         assert session.execute(text("SELECT count(*) FROM clusters")).scalar_one() == 1
 
 
