@@ -2,9 +2,10 @@
 
 The article row, its postings in both LSH indexes, the term and language statistics,
 the source-line counts, and its share of its cluster (centroid, size, time span) are
-written here and only here, and `remove` takes back exactly what `add` wrote, so
-ingest-then-delete (or PUT with new content) leaves the statistics as if the old
-version had never been there.
+written here and only here (the new rows are sent with the transaction's others:
+``pending``), and `remove` takes back exactly what `add` wrote, so ingest-then-delete
+(or PUT with new content) leaves the statistics as if the old version had never been
+there.
 """
 
 from __future__ import annotations

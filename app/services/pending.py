@@ -48,7 +48,7 @@ def new_cluster(
         new_id(session, cache, "clusters"), 0, {}, None, None, None, storyline_id
     )
     cache.unwritten.clusters[cluster.id] = now
-    cache.changed_cluster(cluster, now)  # its state as of the transaction's end is written
+    cache.changed_cluster(cluster, now)  # its row holds its state when the row is sent
     return cluster
 
 
