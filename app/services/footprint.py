@@ -51,8 +51,7 @@ def add(
     else:
         join_cluster(cache, cluster, terms, given.placed_at, config, now)
     values = {**_article_row(analysis, decided, config, now), "cluster_id": cluster.id}
-    pk = pending.new_article(session, cache, values)
-    cache.unfiled.append((pk, keys))  # filed with the transaction's others
+    pk = pending.new_article(session, cache, values, keys)
     cache.recent.add(pk, keys)
     cache.wrote(pk, prepared.article_id, values["dup_signature"])
     count_in(cache, prepared.lang, terms, decided)  # written with the transaction's others
@@ -106,8 +105,7 @@ def remove(
     """Take back everything ``add`` wrote for the article, and the row itself. Its copies
     re-group around the earliest of them. Removal reaches rows the cache does not
     track (copies, spans), so the cache starts again from the database."""
-    pending.file_rows(session, cache)  # rows and postings are read and removed below
-    write_unsaved_clusters(session, cache)  # the cluster's row is read below
+    write_rows(session, cache)  # rows and postings are read and removed below
     repo.bucket_store(session).remove(article.pk)
     repo.add_term_counts(session, article.lang, dict.fromkeys(article.story_terms, -1), -1)
     key, lines = stored_source_lines(article.url, article.source, article.text)
@@ -139,15 +137,16 @@ def stored_source_lines(
 def write_pending(session: Session, cache: IndexCache) -> None:
     """The transaction's new rows with their postings, the rows of the clusters it
     changed, and the term and language counts of its articles, before it commits."""
-    pending.file_rows(session, cache)  # first: it takes the new clusters out of unsaved
-    write_unsaved_clusters(session, cache)
+    write_rows(session, cache)
     for lang, terms, docs in cache.pending_counts():
         repo.add_term_counts(session, lang, terms, docs)
 
 
-def write_unsaved_clusters(session: Session, cache: IndexCache) -> None:
-    """The rows of the stored clusters this transaction changed (new ones are sent by
-    ``pending.file_rows``, which must come first)."""
+def write_rows(session: Session, cache: IndexCache) -> None:
+    """The transaction's new rows with their postings, then the rows of the stored
+    clusters it changed (in that order: sending the new clusters takes them out of the
+    unsaved ones)."""
+    pending.file_rows(session, cache)
     unsaved = cache.take_unsaved()
     if unsaved:
         rows = [(c.id, pending.cluster_values(c, at)) for c, at in unsaved]

@@ -393,6 +393,8 @@ class Unwritten:
     # new clusters: id -> when made (their state is in the cache's unsaved clusters)
     clusters: dict[int, datetime] = field(default_factory=dict)
     articles: list[dict] = field(default_factory=list)
+    # the articles' postings: (pk, keys by index)
+    postings: list[tuple[int, Mapping[int, Sequence[int]]]] = field(default_factory=list)
     free_ids: dict[str, deque[int]] = field(default_factory=dict)  # table -> reserved, unused
     last_ids: dict[str, int] = field(default_factory=dict)  # table -> the last reserved
 
@@ -420,10 +422,6 @@ class IndexCache:
         # rows are written once at its end (a cluster joined by several articles of a
         # batch is one update, not one each)
         self.unsaved: dict[int, tuple[ClusterState, datetime]] = {}
-        # (pk, keys by index) of the articles this transaction wrote whose postings are
-        # not written yet: filed together before it commits or reads the postings (one
-        # statement for the batch instead of one per article: ``repo.add_postings``)
-        self.unfiled: list[tuple[int, Mapping[int, Sequence[int]]]] = []
         self.unwritten = Unwritten()
 
     def table(self, lang: str) -> TermTable:
@@ -546,7 +544,6 @@ class IndexCache:
         """The transaction rolled back: forget everything, its pending counts and
         unsaved clusters too."""
         self.unsaved.clear()
-        self.unfiled.clear()
         self.unwritten = Unwritten()
         self.clear()
         for table in self.tables.values():
@@ -556,10 +553,6 @@ class IndexCache:
         """A cluster this transaction changed: cached now, its row written at the end."""
         self.clusters[cluster.id] = cluster
         self.unsaved[cluster.id] = (cluster, now)
-
-    def take_unfiled(self) -> list[tuple[int, Mapping[int, Sequence[int]]]]:
-        unfiled, self.unfiled = self.unfiled, []
-        return unfiled
 
     def take_unsaved(self) -> list[tuple[ClusterState, datetime]]:
         unsaved = list(self.unsaved.values())

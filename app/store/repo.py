@@ -303,8 +303,7 @@ def add_postings(
 ) -> None:
     """File articles, each (pk, its keys by index), under their keys in every index, in
     one statement. PostgreSQL gets the rows sorted by key, so its inserts walk the
-    postings' primary key in order (with the article and its cluster in the one
-    statement each article still takes, bulk ingest's server CPU fell by a quarter);
+    postings' primary key in order (bulk ingest's server CPU fell by a quarter);
     SQLite gets them in the order written (sorted, a batch of 1,000 articles cost its
     writer 8 % more CPU: the article index's appends became inserts mid-page)."""
     rows = [(i, k, pk) for pk, keys in articles for i, k in _posting_rows(keys)]

@@ -86,10 +86,10 @@ def test_a_rolled_back_transaction_leaves_no_rows_and_no_postings(settings, sess
     kept = analysed(config, "kept", GERMAN_FLOOD)
     with sessions() as session, pytest.raises(RuntimeError), ingest.locked(session) as cache:
         ingest._write(session, cache, lost, config, {})
-        assert cache.unwritten.articles and cache.unwritten.clusters and cache.unfiled
+        assert cache.unwritten.articles and cache.unwritten.clusters and cache.unwritten.postings
         raise RuntimeError("the batch fails before it commits")
     assert cache.unwritten.articles == [] and cache.unwritten.free_ids == {}
-    assert cache.unfiled == []
+    assert cache.unwritten.postings == []
     with sessions() as session:
         ingest.ingest_analysed(session, [kept], config)
     with sessions() as session:
