@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("file")
     ingest.add_argument("--quiet", action="store_true")
     ingest.add_argument(
-        "--workers", type=_positive, default=None, help="analysis processes (default: cores - 1)"
+        "--workers", type=_positive, default=None, help="analysis processes (default: one per core)"
     )
     ingest.add_argument(
         "--batch-size",
