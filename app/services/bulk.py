@@ -154,9 +154,8 @@ def _batches(
             continue
         except StopIteration:
             break
-        for outcome in outcomes:
-            window.took_one()
-            taken.append(outcome)
+        taken += outcomes
+        window.took(len(outcomes))
         while len(taken) >= target:
             yield taken[:target]
             taken, target = taken[target:], min(size, 2 * target)
@@ -239,9 +238,9 @@ class _Window:
             yield line
         self._all_read.set()
 
-    def took_one(self) -> None:
-        """The writer took a line's outcome: one more line may be read."""
-        self._free.release()
+    def took(self, count: int) -> None:
+        """The writer took ``count`` lines' outcomes: as many more lines may be read."""
+        self._free.release(count)
 
 
 class _ResultPool(multiprocessing.pool.Pool):

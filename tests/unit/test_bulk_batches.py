@@ -43,11 +43,15 @@ def sizes(batches) -> list[int]:
 
 def test_batches_start_at_one_task_and_double_up_to_the_batch_size():
     tasks = [outcomes(i * _CHUNK, _CHUNK) for i in range(40)]
-    window = _Window(10_000)
+    window = _Window(40 * _CHUNK)
+    assert len(list(window.admitted(iter(range(40 * _CHUNK))))) == 40 * _CHUNK  # all read
     batches = list(_batches(Results(tasks), window, 100))
     assert sizes(batches) == [16, 32, 64] + [100] * 5 + [28]
     lines = [o.line_no for batch in batches for o in batch]
     assert lines == list(range(40 * _CHUNK))  # every outcome once, in file order
+    # every outcome taken gave the window its line back: as many may be read again
+    freed = [window._free.acquire(blocking=False) for _ in range(40 * _CHUNK + 1)]
+    assert freed.count(True) == 40 * _CHUNK
 
 
 def test_once_every_line_is_read_what_came_back_is_written_without_waiting():

@@ -20,7 +20,7 @@ def test_lines_wait_until_the_writer_takes_what_was_read():
     reader, found = next_in_thread(admitted)
     reader.join(0.3)
     assert reader.is_alive()  # a fourth line waits: three are read and not yet taken
-    window.took_one()
+    window.took(1)
     reader.join(2.0)
     assert found == [3]
 
